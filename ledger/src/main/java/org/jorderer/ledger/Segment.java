@@ -1,0 +1,182 @@
+package org.jorderer.ledger;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/**
+ * One segment file of a channel's block store: a 16-byte file header, then {@link BlockRecord}s for
+ * consecutive blocks starting at {@link #baseNumber()}. The file is named after its base number so
+ * that listing the directory orders the chain. Only the last segment of a store is appended to.
+ *
+ * <pre>
+ *   file header: u32 magic "JORD" | u32 format version | u64 base block number
+ * </pre>
+ */
+final class Segment implements AutoCloseable {
+  static final int FILE_HEADER_BYTES = 16;
+  static final int MAGIC = 0x4A4F5244; // "JORD"
+  static final int FORMAT_VERSION = 1;
+  static final String DATA_SUFFIX = ".blocks";
+  static final String INDEX_SUFFIX = ".index";
+
+  private final long baseNumber;
+  private final Path dataPath;
+  private final FileChannel data;
+  private final SegmentIndex index;
+  private volatile long size;
+
+  Segment(long baseNumber, Path dataPath, FileChannel data, SegmentIndex index, long size) {
+    this.baseNumber = baseNumber;
+    this.dataPath = dataPath;
+    this.data = data;
+    this.index = index;
+    this.size = size;
+  }
+
+  static String dataFileName(long base) {
+    return String.format("%020d%s", base, DATA_SUFFIX);
+  }
+
+  static String indexFileName(long base) {
+    return String.format("%020d%s", base, INDEX_SUFFIX);
+  }
+
+  static ByteBuffer fileHeader(long base) {
+    return ByteBuffer.allocate(FILE_HEADER_BYTES).putInt(MAGIC).putInt(FORMAT_VERSION).putLong(base).flip();
+  }
+
+  /** Creates an empty segment, durable (file and directory entry) before it is used. */
+  static Segment create(Path dir, long base) throws IOException {
+    Path dataPath = dir.resolve(dataFileName(base));
+    FileChannel ch =
+        FileChannel.open(dataPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      ByteBuffer header = fileHeader(base);
+      while (header.hasRemaining()) {
+        ch.write(header, header.position());
+      }
+      ch.force(true);
+      SegmentIndex index = SegmentIndex.writeActive(dir.resolve(indexFileName(base)), new long[0], new int[0], 0);
+      FileSystemSync.directory(dir);
+      return new Segment(base, dataPath, ch, index, FILE_HEADER_BYTES);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  long baseNumber() {
+    return baseNumber;
+  }
+
+  /** One past the last block held. */
+  long nextNumber() {
+    return baseNumber + index.count();
+  }
+
+  int count() {
+    return index.count();
+  }
+
+  long size() {
+    return size;
+  }
+
+  Path dataPath() {
+    return dataPath;
+  }
+
+  /**
+   * Writes the records of consecutive blocks and, when {@code sync}, forces them to disk before
+   * indexing them. Index entries are only added once the data is durable, so a reader can never
+   * be handed a block that a crash could take back.
+   */
+  void append(List<byte[]> blocks, long firstNumber, boolean sync) throws IOException {
+    long position = size;
+    long[] positions = new long[blocks.size()];
+    ByteBuffer[] buffers = new ByteBuffer[blocks.size() * 2];
+    for (int i = 0; i < blocks.size(); i++) {
+      byte[] block = blocks.get(i);
+      buffers[2 * i] = BlockRecord.encodeHeader(firstNumber + i, block, 0, block.length);
+      buffers[2 * i + 1] = ByteBuffer.wrap(block);
+      positions[i] = position;
+      position += BlockRecord.HEADER_BYTES + block.length;
+    }
+    data.position(size);
+    long remaining = position - size;
+    while (remaining > 0) {
+      remaining -= data.write(buffers);
+    }
+    if (sync) {
+      data.force(false);
+    }
+    for (int i = 0; i < blocks.size(); i++) {
+      index.add(positions[i], blocks.get(i).length);
+    }
+    size = position;
+  }
+
+  /** The stored bytes of block {@code number}, which this segment must hold. */
+  ByteString read(long number, boolean verify) {
+    int i = (int) (number - baseNumber);
+    long position = index.position(i);
+    int length = index.length(i);
+    byte[] record = new byte[BlockRecord.HEADER_BYTES + length];
+    ByteBuffer buf = ByteBuffer.wrap(record);
+    try {
+      while (buf.hasRemaining()) {
+        int n = data.read(buf, position + buf.position());
+        if (n < 0) {
+          throw new LedgerCorruptedException(dataPath, position, "block " + number + " ends past the end of the file");
+        }
+      }
+    } catch (ClosedChannelException e) {
+      throw new LedgerClosedException("block store closed");
+    } catch (IOException e) {
+      throw new LedgerException("cannot read block " + number + " from " + dataPath + ": " + e.getMessage(), e);
+    }
+    BlockRecord.Header header = BlockRecord.decodeHeader(buf.position(0));
+    if (header.number() != number || header.length() != length) {
+      throw new LedgerCorruptedException(
+          dataPath, position, "index points at a record for block " + header.number() + ", expected " + number);
+    }
+    if (verify && !BlockRecord.isIntact(record, 0, header)) {
+      throw new LedgerCorruptedException(dataPath, position, "checksum mismatch in block " + number);
+    }
+    return UnsafeByteOperations.unsafeWrap(record, BlockRecord.HEADER_BYTES, length);
+  }
+
+  /** The segment will not grow again: make everything durable and map the index. */
+  void seal() throws IOException {
+    data.force(true);
+    index.seal();
+  }
+
+  void flush() throws IOException {
+    data.force(true);
+    index.flush();
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      index.close();
+    } finally {
+      data.close();
+    }
+  }
+
+  void deleteFiles() throws IOException {
+    close();
+    Files.deleteIfExists(index.path());
+    Files.deleteIfExists(dataPath);
+  }
+}
