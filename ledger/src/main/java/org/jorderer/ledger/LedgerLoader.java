@@ -45,6 +45,9 @@ final class LedgerLoader {
   Loaded load() throws IOException {
     removeLeftovers();
     List<Long> bases = segmentBases();
+    if (!bases.isEmpty() && removeIfCreationInterrupted(bases.get(bases.size() - 1))) {
+      bases.remove(bases.size() - 1);
+    }
     List<Segment> segments = new ArrayList<>();
     try {
       long expectedBase = bases.isEmpty() ? 0 : bases.get(0);
@@ -57,9 +60,6 @@ final class LedgerLoader {
         }
         boolean last = i == bases.size() - 1;
         Segment segment = last ? openActive(dataPath, base) : openSealed(dataPath, base, bases.get(i + 1));
-        if (segment == null) {
-          continue; // an empty last segment whose creation was interrupted; it was removed
-        }
         segments.add(segment);
         expectedBase = segment.nextNumber();
       }
@@ -113,7 +113,7 @@ final class LedgerLoader {
     FileChannel ch = FileChannel.open(dataPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       long size = ch.size();
-      checkFileHeader(ch, dataPath, base, false);
+      checkFileHeader(ch, dataPath, base);
       int expected = Math.toIntExact(nextBase - base);
       Path indexPath = dir.resolve(Segment.indexFileName(base));
       if (sealedIndexAgrees(ch, indexPath, base, expected, size)) {
@@ -136,15 +136,7 @@ final class LedgerLoader {
   private Segment openActive(Path dataPath, long base) throws IOException {
     FileChannel ch = FileChannel.open(dataPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
-      if (!checkFileHeader(ch, dataPath, base, true)) {
-        // The file was being created when the process stopped: it never held a block.
-        ch.close();
-        Files.deleteIfExists(dir.resolve(Segment.indexFileName(base)));
-        Files.delete(dataPath);
-        FileSystemSync.directory(dir);
-        log.warn("Removed {}: its creation was interrupted before it held any block", dataPath);
-        return null;
-      }
+      checkFileHeader(ch, dataPath, base);
       long size = ch.size();
       Scan scan = scan(ch, dataPath, base, size, true);
       if (scan.end < size) {
@@ -167,18 +159,27 @@ final class LedgerLoader {
   }
 
   /**
-   * Checks the 16-byte file header. Returns false only when {@code tolerateTorn} and the file is
-   * shorter than a header or holds only zeros where the header should be (creation interrupted).
+   * A last segment no longer than a header whose header is incomplete or all zeros was being
+   * created when the process stopped; it never held a block and is removed.
    */
-  private static boolean checkFileHeader(FileChannel ch, Path path, long base, boolean tolerateTorn)
-      throws IOException {
+  private boolean removeIfCreationInterrupted(long base) throws IOException {
+    Path dataPath = dir.resolve(Segment.dataFileName(base));
+    byte[] bytes = Files.size(dataPath) <= Segment.FILE_HEADER_BYTES ? Files.readAllBytes(dataPath) : null;
+    if (bytes == null || (bytes.length == Segment.FILE_HEADER_BYTES && !allZero(ByteBuffer.wrap(bytes)))) {
+      return false;
+    }
+    Files.deleteIfExists(dir.resolve(Segment.indexFileName(base)));
+    Files.delete(dataPath);
+    FileSystemSync.directory(dir);
+    log.warn("Removed {}: its creation was interrupted before it held any block", dataPath);
+    return true;
+  }
+
+  private static void checkFileHeader(FileChannel ch, Path path, long base) throws IOException {
     ByteBuffer header = ByteBuffer.allocate(Segment.FILE_HEADER_BYTES);
     readFully(ch, header, 0);
     boolean complete = !header.hasRemaining();
     header.flip();
-    if (tolerateTorn && ch.size() <= Segment.FILE_HEADER_BYTES && (!complete || allZero(header))) {
-      return false;
-    }
     if (!complete) {
       throw new LedgerCorruptedException(path, 0, "file is shorter than a segment header");
     }
@@ -186,7 +187,6 @@ final class LedgerLoader {
       throw new LedgerCorruptedException(
           path, 0, "bad segment header (expected magic JORD, version " + Segment.FORMAT_VERSION + ", base " + base + ")");
     }
-    return true;
   }
 
   private boolean sealedIndexAgrees(FileChannel ch, Path indexPath, long base, int expected, long size)
