@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,9 @@ public final class LedgerDirectory implements AutoCloseable {
   private static final Pattern CHANNEL_ID = Pattern.compile("[a-z][a-z0-9.-]{0,248}");
   private static final String REMOVING_SUFFIX = ".removing";
 
+  private static final Set<Path> OPEN_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
+
+  private final Path realRoot;
   private final Path root;
   private final Path chains;
   private final LedgerOptions options;
@@ -42,7 +47,8 @@ public final class LedgerDirectory implements AutoCloseable {
   private final Map<String, BlockStore> open = new HashMap<>();
   private boolean closed;
 
-  private LedgerDirectory(Path root, LedgerOptions options, FileChannel lockChannel, FileLock lock) {
+  private LedgerDirectory(Path realRoot, Path root, LedgerOptions options, FileChannel lockChannel, FileLock lock) {
+    this.realRoot = realRoot;
     this.root = root;
     this.chains = root.resolve("chains");
     this.options = options;
@@ -53,14 +59,27 @@ public final class LedgerDirectory implements AutoCloseable {
   public static LedgerDirectory open(Path root, LedgerOptions options) {
     try {
       Files.createDirectories(root.resolve("chains"));
-      FileChannel ch =
-          FileChannel.open(root.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = ch.tryLock();
+      Path real = root.toRealPath();
+      // Closing any descriptor of the lock file drops this process's POSIX lock on it, so a second
+      // open from this JVM must be refused before it touches the file.
+      if (!OPEN_IN_THIS_PROCESS.add(real)) {
+        throw new LedgerException("ledger directory " + root + " is already open in this process");
+      }
+      FileChannel ch;
+      FileLock lock;
+      try {
+        ch = FileChannel.open(root.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = ch.tryLock();
+      } catch (IOException | RuntimeException e) {
+        OPEN_IN_THIS_PROCESS.remove(real);
+        throw e;
+      }
       if (lock == null) {
         ch.close();
+        OPEN_IN_THIS_PROCESS.remove(real);
         throw new LedgerException("ledger directory " + root + " is in use by another process");
       }
-      LedgerDirectory ledgers = new LedgerDirectory(root, options, ch, lock);
+      LedgerDirectory ledgers = new LedgerDirectory(real, root, options, ch, lock);
       ledgers.finishRemovals();
       return ledgers;
     } catch (IOException e) {
@@ -155,6 +174,8 @@ public final class LedgerDirectory implements AutoCloseable {
       lockChannel.close();
     } catch (IOException e) {
       first = first == null ? new LedgerException("cannot release " + root + "/LOCK", e) : first;
+    } finally {
+      OPEN_IN_THIS_PROCESS.remove(realRoot);
     }
     if (first != null) {
       throw first;
