@@ -1,0 +1,7 @@
+package org.jorderer.channel.config;
+
+/**
+ * {@code /Channel/HashingAlgorithm}. Fabric accepts only SHA256 (and SHA3_256 in old configs);
+ * block header and data hashes are SHA-256 regardless (spec F.3).
+ */
+public record HashingAlgorithm(String name) {}
