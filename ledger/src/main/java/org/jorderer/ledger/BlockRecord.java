@@ -44,6 +44,15 @@ final class BlockRecord {
     return (int) crc.getValue();
   }
 
+  /** True when the record starting at {@code buffer}'s position (header, then payload) is intact. */
+  static boolean isIntact(ByteBuffer buffer, Header header) {
+    CRC32C crc = new CRC32C();
+    int p = buffer.position();
+    crc.update(buffer.duplicate().position(p).limit(p + 12));
+    crc.update(buffer.duplicate().position(p + HEADER_BYTES).limit(p + HEADER_BYTES + header.length()));
+    return (int) crc.getValue() == header.checksum();
+  }
+
   /** True when {@code record} (header followed by payload, starting at {@code offset}) is intact. */
   static boolean isIntact(byte[] record, int offset, Header header) {
     return checksum(header.length(), header.number(), record, offset + HEADER_BYTES, header.length())

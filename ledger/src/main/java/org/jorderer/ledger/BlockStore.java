@@ -1,7 +1,5 @@
 package org.jorderer.ledger;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,7 +128,7 @@ public final class BlockStore implements AutoCloseable {
                   + (number - 1) + " is " + b64(expectedPrevious));
         }
         expectedPrevious = BlockHeaderHash.of(header);
-        stored.add(new StoredBlock(number, UnsafeByteOperations.unsafeWrap(block)));
+        stored.add(StoredBlock.of(number, block));
         number++;
       }
       try {

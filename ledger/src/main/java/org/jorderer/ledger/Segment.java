@@ -1,7 +1,5 @@
 package org.jorderer.ledger;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -32,6 +30,9 @@ final class Segment implements AutoCloseable {
   private final FileChannel data;
   private final SegmentIndex index;
   private volatile long size;
+  private final Object mapLock = new Object();
+  private volatile ByteBuffer readMap; // read-only map of the file's first readMap.capacity() bytes
+  private final VerifiedRecords verified = new VerifiedRecords();
 
   Segment(long baseNumber, Path dataPath, FileChannel data, SegmentIndex index, long size) {
     this.baseNumber = baseNumber;
@@ -124,11 +125,62 @@ final class Segment implements AutoCloseable {
     size = position;
   }
 
-  /** The stored bytes of block {@code number}, which this segment must hold. */
-  ByteString read(long number, boolean verify) {
+  /**
+   * The stored bytes of block {@code number}, which this segment must hold, as a read-only view of
+   * the file's memory map: no copy and no system call per block, so a cursor reads at the speed of
+   * the page cache. With {@code verify}, the record's checksum is checked the first time this
+   * process reads it; records never change once written, so later reads skip the check.
+   */
+  ByteBuffer read(long number, boolean verify) {
     int i = (int) (number - baseNumber);
     long position = index.position(i);
     int length = index.length(i);
+    long end = position + BlockRecord.HEADER_BYTES + length;
+    ByteBuffer map = mapCovering(end);
+    if (map == null) {
+      return readCopy(number, position, length, verify);
+    }
+    ByteBuffer record = map.duplicate().position((int) position);
+    BlockRecord.Header header = BlockRecord.decodeHeader(record);
+    checkHeader(header, number, length, position);
+    if (verify && !verified.isSet(i)) {
+      if (!BlockRecord.isIntact(record, header)) {
+        throw new LedgerCorruptedException(dataPath, position, "checksum mismatch in block " + number);
+      }
+      verified.set(i);
+    }
+    return record.position((int) position + BlockRecord.HEADER_BYTES).limit((int) end).slice();
+  }
+
+  /** A read-only map of the file reaching at least {@code end}, or null when it cannot be mapped. */
+  private ByteBuffer mapCovering(long end) {
+    ByteBuffer map = readMap;
+    if (map != null && map.capacity() >= end) {
+      return map;
+    }
+    long mapSize = size;
+    if (mapSize > Integer.MAX_VALUE || end > mapSize) {
+      return null;
+    }
+    synchronized (mapLock) {
+      map = readMap;
+      if (map != null && map.capacity() >= end) {
+        return map;
+      }
+      try {
+        // Only what is written is mapped: touching a page past the end of the file would fault.
+        map = data.map(FileChannel.MapMode.READ_ONLY, 0, mapSize);
+      } catch (ClosedChannelException e) {
+        throw new LedgerClosedException("block store closed");
+      } catch (IOException e) {
+        return null;
+      }
+      readMap = map;
+      return map;
+    }
+  }
+
+  private ByteBuffer readCopy(long number, long position, int length, boolean verify) {
     byte[] record = new byte[BlockRecord.HEADER_BYTES + length];
     ByteBuffer buf = ByteBuffer.wrap(record);
     try {
@@ -144,14 +196,18 @@ final class Segment implements AutoCloseable {
       throw new LedgerException("cannot read block " + number + " from " + dataPath + ": " + e.getMessage(), e);
     }
     BlockRecord.Header header = BlockRecord.decodeHeader(buf.position(0));
+    checkHeader(header, number, length, position);
+    if (verify && !BlockRecord.isIntact(record, 0, header)) {
+      throw new LedgerCorruptedException(dataPath, position, "checksum mismatch in block " + number);
+    }
+    return ByteBuffer.wrap(record, BlockRecord.HEADER_BYTES, length);
+  }
+
+  private void checkHeader(BlockRecord.Header header, long number, int length, long position) {
     if (header.number() != number || header.length() != length) {
       throw new LedgerCorruptedException(
           dataPath, position, "index points at a record for block " + header.number() + ", expected " + number);
     }
-    if (verify && !BlockRecord.isIntact(record, 0, header)) {
-      throw new LedgerCorruptedException(dataPath, position, "checksum mismatch in block " + number);
-    }
-    return UnsafeByteOperations.unsafeWrap(record, BlockRecord.HEADER_BYTES, length);
   }
 
   /** The segment will not grow again: make everything durable and map the index. */

@@ -23,8 +23,8 @@ class BlockCursorTest {
       List<byte[]> blocks = chain.nextBytes(3, 100);
       store.appendAll(blocks);
       try (BlockCursor cursor = store.cursor(1)) {
-        assertThat(cursor.next().get().bytes().toByteArray()).isEqualTo(blocks.get(1));
-        assertThat(cursor.next().get().bytes().toByteArray()).isEqualTo(blocks.get(2));
+        assertThat(cursor.next().get().toByteArray()).isEqualTo(blocks.get(1));
+        assertThat(cursor.next().get().toByteArray()).isEqualTo(blocks.get(2));
         CompletableFuture<StoredBlock> waiting = cursor.next();
         assertThat(waiting).isNotDone();
         assertThat(store.waitingCursors()).isEqualTo(1);
@@ -32,7 +32,7 @@ class BlockCursorTest {
         store.append(next);
         StoredBlock got = waiting.get(5, TimeUnit.SECONDS);
         assertThat(got.number()).isEqualTo(3);
-        assertThat(got.bytes().toByteArray()).isEqualTo(next);
+        assertThat(got.toByteArray()).isEqualTo(next);
         assertThat(store.waitingCursors()).isZero();
       }
     }
@@ -139,7 +139,7 @@ class BlockCursorTest {
     cursor.next().whenCompleteAsync((block, error) -> {
       if (error != null) {
         finished.completeExceptionally(error);
-      } else if (!java.util.Arrays.equals(block.bytes().toByteArray(), expected.get((int) block.number()))) {
+      } else if (!java.util.Arrays.equals(block.toByteArray(), expected.get((int) block.number()))) {
         finished.completeExceptionally(new AssertionError("wrong bytes for block " + block.number()));
       } else if (block.number() == expected.size() - 1) {
         finished.complete(block.number() + 1);

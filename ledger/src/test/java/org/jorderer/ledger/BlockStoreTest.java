@@ -38,13 +38,13 @@ class BlockStoreTest {
       }
       assertThat(segmentFiles()).hasSizeGreaterThan(10);
       for (int i = 0; i < blocks.size(); i++) {
-        assertThat(store.read(i).bytes().toByteArray()).isEqualTo(blocks.get(i));
+        assertThat(store.read(i).toByteArray()).isEqualTo(blocks.get(i));
       }
     }
     try (BlockStore store = BlockStore.open(dir, SMALL_SEGMENTS)) {
       assertThat(store.height()).isEqualTo(200);
       for (int i = 199; i >= 0; i -= 7) {
-        assertThat(store.read(i).bytes().toByteArray()).isEqualTo(blocks.get(i));
+        assertThat(store.read(i).toByteArray()).isEqualTo(blocks.get(i));
       }
       // The reopened chain continues where it stopped.
       TestChain more = new TestChain(2, 200, store.lastHeaderHash());
@@ -61,7 +61,7 @@ class BlockStoreTest {
       store.append(chain.next(50_000));
       store.append(chain.next(100));
       assertThat(segmentFiles()).hasSize(3);
-      assertThat(store.read(1).bytes().size()).isGreaterThan(50_000);
+      assertThat(store.read(1).size()).isGreaterThan(50_000);
     }
     try (BlockStore store = BlockStore.open(dir, SMALL_SEGMENTS)) {
       assertThat(store.height()).isEqualTo(3);
@@ -86,7 +86,7 @@ class BlockStoreTest {
     }
     try (BlockStore store = BlockStore.open(dir, SMALL_SEGMENTS)) {
       assertThat(store.height()).isEqualTo(53);
-      assertThat(store.read(49).bytes().toByteArray()).isEqualTo(batch.get(49));
+      assertThat(store.read(49).toByteArray()).isEqualTo(batch.get(49));
     }
   }
 

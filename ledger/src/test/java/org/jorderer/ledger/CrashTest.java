@@ -61,7 +61,7 @@ class CrashTest {
         long maxAcked = acked.keySet().stream().mapToLong(Long::longValue).max().orElse(-1);
         assertThat(store.height()).as("height after kill %d", kill).isGreaterThan(maxAcked);
         for (Map.Entry<Long, String> e : acked.entrySet()) {
-          assertThat(sha256(store.read(e.getKey()).bytes().toByteArray()))
+          assertThat(sha256(store.read(e.getKey()).toByteArray()))
               .as("block %d after kill %d", e.getKey(), kill)
               .isEqualTo(e.getValue());
         }

@@ -51,11 +51,11 @@ class RecoveryTest {
         truncate(dataFile(copy), cut);
         try (BlockStore store = BlockStore.open(copy, LedgerOptions.defaults())) {
           assertThat(store.height()).as("cut at %d", cut).isEqualTo(2);
-          assertThat(store.read(0).bytes().toByteArray()).isEqualTo(blocks.get(0));
-          assertThat(store.read(1).bytes().toByteArray()).isEqualTo(blocks.get(1));
+          assertThat(store.read(0).toByteArray()).isEqualTo(blocks.get(0));
+          assertThat(store.read(1).toByteArray()).isEqualTo(blocks.get(1));
           assertThat(Files.size(dataFile(copy))).isEqualTo(recordStart[2]);
           store.append(blocks.get(2)); // the lost block can be appended again
-          assertThat(store.read(2).bytes().toByteArray()).isEqualTo(blocks.get(2));
+          assertThat(store.read(2).toByteArray()).isEqualTo(blocks.get(2));
         }
         deleteTree(copy);
       }
@@ -98,7 +98,7 @@ class RecoveryTest {
       flip(dataFile(copy), offset);
       try (BlockStore store = BlockStore.open(copy, LedgerOptions.defaults())) {
         assertThat(store.height()).as("flip at %d", offset).isEqualTo(2);
-        assertThat(store.read(1).bytes().toByteArray()).isEqualTo(blocks.get(1));
+        assertThat(store.read(1).toByteArray()).isEqualTo(blocks.get(1));
       }
     }
   }
@@ -151,7 +151,7 @@ class RecoveryTest {
     Files.write(dir.resolve(Segment.indexFileName(4)), new byte[0]);
     try (BlockStore store = BlockStore.open(dir, small)) {
       for (int i = 0; i < many.size(); i++) {
-        assertThat(store.read(i).bytes().toByteArray()).isEqualTo(many.get(i));
+        assertThat(store.read(i).toByteArray()).isEqualTo(many.get(i));
       }
     }
     assertThat(firstIndex).exists();
@@ -166,7 +166,7 @@ class RecoveryTest {
             assertThat(e.offset()).isEqualTo(Segment.FILE_HEADER_BYTES);
           })
           .hasMessageContaining("checksum mismatch in block 0");
-      assertThat(store.read(1).bytes().toByteArray()).isEqualTo(many.get(1));
+      assertThat(store.read(1).toByteArray()).isEqualTo(many.get(1));
     }
     // And a sealed segment that must be scanned (its index is gone) refuses the damage outright.
     Files.delete(firstIndex);
@@ -192,7 +192,7 @@ class RecoveryTest {
     try (BlockStore store = BlockStore.open(dir, LedgerOptions.defaults())) {
       assertThat(store.height()).isEqualTo(3);
       for (int i = 0; i < 3; i++) {
-        assertThat(store.read(i).bytes().toByteArray()).isEqualTo(blocks.get(i));
+        assertThat(store.read(i).toByteArray()).isEqualTo(blocks.get(i));
       }
     }
   }
