@@ -43,6 +43,7 @@ public final class CryptoProvider {
 
   private static volatile CryptoProvider preferred;
   private static volatile CryptoProvider bouncyCastle;
+  private static volatile CryptoProvider conscrypt;
 
   private final Kind kind;
   /** Null means "the JDK's default for the algorithm". */
@@ -137,8 +138,15 @@ public final class CryptoProvider {
     return current;
   }
 
-  private static CryptoProvider conscrypt() {
-    // Referenced reflectively-free but lazily: the class loads native code in its static init.
+  private static synchronized CryptoProvider conscrypt() {
+    if (conscrypt == null) {
+      conscrypt = loadConscrypt();
+    }
+    return conscrypt;
+  }
+
+  private static CryptoProvider loadConscrypt() {
+    // Conscrypt loads its native library in static initialisers: any failure surfaces here.
     if (!org.conscrypt.Conscrypt.isAvailable()) {
       Throwable cause = null;
       try {

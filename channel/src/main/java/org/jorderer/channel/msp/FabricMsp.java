@@ -81,6 +81,8 @@ public final class FabricMsp {
   private final OrganizationalUnit ordererOu;
   private final String signatureAlgorithm;
   private final String identityHash;
+  /** IDENTITY principals, deserialized once: building their chain costs a signature check. */
+  private final IdentityCache principalIdentities = new IdentityCache(256);
 
   private FabricMsp(Builder b) {
     this.name = b.name;
@@ -674,11 +676,14 @@ public final class FabricMsp {
           return Optional.of("invalid identity principal, not a certificate: could not deserialize a SerializedIdentity: "
               + e.getMessage());
         }
-        Identity principalIdentity;
-        try {
-          principalIdentity = deserialize(principal.getPrincipal(), other);
-        } catch (IdentityException e) {
-          return Optional.of("invalid identity principal, not a certificate: " + e.getMessage());
+        Identity principalIdentity = principalIdentities.get(principal.getPrincipal());
+        if (principalIdentity == null) {
+          try {
+            principalIdentity = deserialize(principal.getPrincipal(), other);
+          } catch (IdentityException e) {
+            return Optional.of("invalid identity principal, not a certificate: " + e.getMessage());
+          }
+          principalIdentities.put(principal.getPrincipal(), principalIdentity);
         }
         if (Arrays.equals(id.sanitizedDer(), principalIdentity.sanitizedDer())) {
           return principalIdentity.validate();

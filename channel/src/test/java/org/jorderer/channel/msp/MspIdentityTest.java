@@ -10,7 +10,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.MSPPrincipal;
 import org.hyperledger.fabric.protos.common.MSPRole;
+import org.hyperledger.fabric.protos.common.OrganizationUnit;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.channel.crypto.CryptoProvider;
@@ -205,6 +207,37 @@ class MspIdentityTest {
     assertThat(config.evaluate("/Channel/Orderer/Org1/Admins",
         SignedData.fromEnvelope(ChannelFixture.envelope("ch", MSP_ID, member))))
         .isEqualTo(PolicyResult.failed("signature set did not satisfy policy"));
+  }
+
+  @Test
+  void identityAndOrganizationalUnitPrincipals() throws Exception {
+    ChannelConfig config = plainChannel();
+    Issued cop = TestPki.leaf(root, "cop-user", List.of("COP"));
+    MSPPrincipal isMember = MSPPrincipal.newBuilder()
+        .setPrincipalClassification(MSPPrincipal.Classification.IDENTITY)
+        .setPrincipal(ChannelFixture.serializedIdentity(MSP_ID, member.pem()))
+        .build();
+    ByteString rootHash = ByteString.copyFrom(
+        java.security.MessageDigest.getInstance("SHA-256").digest(root.certificate().getEncoded()));
+    MSPPrincipal copUnit = ouPrincipal("COP", rootHash);
+    MSPPrincipal copUnitOtherChain = ouPrincipal("COP", ByteString.copyFrom(new byte[32]));
+
+    Identity memberIdentity = config.msps().deserialize(ChannelFixture.serializedIdentity(MSP_ID, member.pem()));
+    Identity copIdentity = config.msps().deserialize(ChannelFixture.serializedIdentity(MSP_ID, cop.pem()));
+
+    assertThat(memberIdentity.satisfiesPrincipal(isMember)).isEmpty();
+    assertThat(copIdentity.satisfiesPrincipal(isMember)).contains("The identities do not match");
+    assertThat(copIdentity.satisfiesPrincipal(copUnit)).isEmpty();
+    assertThat(copIdentity.satisfiesPrincipal(copUnitOtherChain)).contains("The identities do not match");
+    assertThat(memberIdentity.satisfiesPrincipal(copUnit)).contains("The identities do not match");
+  }
+
+  private static MSPPrincipal ouPrincipal(String ou, ByteString certifiers) {
+    return MSPPrincipal.newBuilder()
+        .setPrincipalClassification(MSPPrincipal.Classification.ORGANIZATION_UNIT)
+        .setPrincipal(OrganizationUnit.newBuilder().setMspIdentifier(MSP_ID).setOrganizationalUnitIdentifier(ou)
+            .setCertifiersIdentifier(certifiers).build().toByteString())
+        .build();
   }
 
   @Test
