@@ -1,0 +1,78 @@
+package org.jorderer.server;
+
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import org.jorderer.server.deliver.DeliverHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The orderer's gRPC listener, serving {@code orderer.AtomicBroadcast}. */
+public final class OrdererServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OrdererServer.class);
+
+  /**
+   * @param listen address and port ({@code General.ListenAddress}/{@code ListenPort}); port 0 picks one
+   * @param maxRecvMessageBytes {@code General.MaxRecvMsgSize}, 100 MiB by default as in Fabric;
+   *     a larger request is refused by the transport before any of our code sees it
+   */
+  public record Settings(InetSocketAddress listen, int maxRecvMessageBytes) {
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
+
+    public static Settings listeningOn(InetSocketAddress listen) {
+      return new Settings(listen, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+  }
+
+  private final Server server;
+
+  private OrdererServer(Server server) {
+    this.server = server;
+  }
+
+  /**
+   * Starts listening. {@code executor} runs gRPC callbacks; nothing on it ever waits for a block,
+   * so a few threads serve any number of streams.
+   */
+  public static OrdererServer start(Settings settings, DeliverHandler deliver, ExecutorService executor) {
+    ServerServiceDefinition atomicBroadcast = ServerServiceDefinition.builder(AtomicBroadcastGrpc.SERVICE_NAME)
+        .addMethod(deliver.methodDefinition())
+        .build();
+    Server server = NettyServerBuilder.forAddress(settings.listen())
+        .executor(executor)
+        .maxInboundMessageSize(settings.maxRecvMessageBytes())
+        .addService(atomicBroadcast)
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
+    }
+    log.info("Serving orderer.AtomicBroadcast on {}", server.getListenSockets());
+    return new OrdererServer(server);
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package org.jorderer.server.channels;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.hyperledger.fabric.protos.common.Block;
+import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.block.BlockMetadataReader;
+import org.jorderer.channel.config.ConfigException;
+import org.jorderer.channel.crypto.CryptoProvider;
+import org.jorderer.ledger.BlockStore;
+import org.jorderer.ledger.LedgerDirectory;
+import org.jorderer.server.deliver.ChannelLookup;
+import org.jorderer.server.deliver.DeliverableChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The channels this orderer serves, over the data directory's ledgers (Fabric's registrar). Each
+ * channel's config comes from its last config block, found through the newest block's last-config
+ * index, as Fabric does at start-up.
+ */
+public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ChannelRegistry.class);
+
+  private final LedgerDirectory ledgers;
+  private final CryptoProvider crypto;
+  private final Map<String, ServedChannel> channels = new ConcurrentHashMap<>();
+
+  private ChannelRegistry(LedgerDirectory ledgers, CryptoProvider crypto) {
+    this.ledgers = ledgers;
+    this.crypto = crypto;
+  }
+
+  /** Serves every channel that has a ledger in {@code ledgers}. */
+  public static ChannelRegistry open(LedgerDirectory ledgers, CryptoProvider crypto) {
+    ChannelRegistry registry = new ChannelRegistry(ledgers, crypto);
+    for (String id : ledgers.channelIds()) {
+      BlockStore store = ledgers.openOrCreate(id);
+      if (store.height() == 0) {
+        log.warn("Ignoring channel {}: its ledger holds no block", id);
+        continue;
+      }
+      registry.channels.put(id, new ServedChannel(id, store, registry.lastConfig(id, store)));
+      log.info("Serving channel {} at height {}", id, store.height());
+    }
+    return registry;
+  }
+
+  @Override
+  public Optional<DeliverableChannel> find(String channelId) {
+    return Optional.ofNullable(channels.get(channelId));
+  }
+
+  public Optional<ServedChannel> channel(String channelId) {
+    return Optional.ofNullable(channels.get(channelId));
+  }
+
+  public List<String> channelIds() {
+    return channels.keySet().stream().sorted().toList();
+  }
+
+  /** Creates a channel from its genesis block and serves it. */
+  public synchronized ServedChannel create(Block genesis) {
+    ChannelConfig config = configOf(genesis);
+    String id = config.channelId();
+    if (genesis.getHeader().getNumber() != 0) {
+      throw new IllegalArgumentException("block " + genesis.getHeader().getNumber() + " is not a genesis block");
+    }
+    if (channels.containsKey(id) || ledgers.channelIds().contains(id)) {
+      throw new IllegalArgumentException("channel " + id + " already exists");
+    }
+    BlockStore store = ledgers.openOrCreate(id);
+    store.append(genesis);
+    ServedChannel channel = new ServedChannel(id, store, config);
+    channels.put(id, channel);
+    log.info("Created channel {}", id);
+    return channel;
+  }
+
+  private ChannelConfig lastConfig(String id, BlockStore store) {
+    Block newest = store.readBlock(store.height() - 1);
+    long index = BlockMetadataReader.lastConfigIndex(newest);
+    Block configBlock = index == newest.getHeader().getNumber() ? newest : store.readBlock(index);
+    return configOf(configBlock);
+  }
+
+  private ChannelConfig configOf(Block configBlock) {
+    try {
+      return ChannelConfig.fromConfigBlock(configBlock, crypto);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("block " + configBlock.getHeader().getNumber() + " holds no valid channel config: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(c -> c.halt("orderer shutting down"));
+    channels.clear();
+  }
+}

@@ -1,0 +1,429 @@
+package org.jorderer.server.deliver;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.SynchronizationContext;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLSession;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.ChannelHeader;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.HeaderType;
+import org.hyperledger.fabric.protos.common.Payload;
+import org.hyperledger.fabric.protos.common.SignatureHeader;
+import org.hyperledger.fabric.protos.common.Status;
+import org.hyperledger.fabric.protos.orderer.SeekInfo;
+import org.jorderer.channel.EnvelopeChecks;
+import org.jorderer.ledger.BlockCursor;
+import org.jorderer.ledger.BlockNotFoundException;
+import org.jorderer.ledger.LedgerClosedException;
+import org.jorderer.ledger.StoredBlock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Deliver RPC, as an event-driven state machine (spec B.2 to B.7). Nothing here blocks: a
+ * request waiting for a block not yet cut is a pending cursor future, a client that is not reading
+ * parks the stream until gRPC reports it ready again, and every event (request, block, readiness,
+ * cancellation, consensus failure) is run through one {@link SynchronizationContext}, so the state
+ * below needs no locks.
+ *
+ * <p>Inbound flow control is manual: the next request is read only after the current one ended
+ * with SUCCESS, as Fabric's loop does.
+ */
+final class DeliverStream implements StreamObserver<Envelope> {
+  private static final Logger log = LoggerFactory.getLogger(DeliverStream.class);
+
+  private final DeliverHandler handler;
+  private final ServerCallStreamObserver<DeliverFrame> out;
+  private final SSLSession ssl;
+  private final SynchronizationContext serial;
+
+  private Request current;
+  private boolean halfClosed;
+  private boolean ended;
+
+  /** The state of the request being served. */
+  private final class Request {
+    final String channelId;
+    final DeliverableChannel channel;
+    final SessionAccess access;
+    final boolean failIfNotReady;
+    final boolean headersOnly;
+    BlockCursor cursor;
+    SeekRange range;
+    long number;
+    StoredBlock pending; // read, checked, waiting for the transport to be ready
+    boolean waitingForBlock;
+    Runnable unsubscribeErrored = () -> {};
+
+    Request(String channelId, DeliverableChannel channel, SessionAccess access, SeekInfo seek) {
+      this.channelId = channelId;
+      this.channel = channel;
+      this.access = access;
+      this.failIfNotReady = seek.getBehaviorValue() == SeekInfo.SeekBehavior.FAIL_IF_NOT_READY_VALUE;
+      this.headersOnly = seek.getContentTypeValue() == SeekInfo.SeekContentType.HEADER_WITH_SIG_VALUE;
+    }
+
+    void release() {
+      unsubscribeErrored.run();
+      if (cursor != null) {
+        cursor.close();
+      }
+    }
+  }
+
+  DeliverStream(DeliverHandler handler, ServerCallStreamObserver<DeliverFrame> out, SSLSession ssl) {
+    this.handler = handler;
+    this.out = out;
+    this.ssl = ssl;
+    this.serial = new SynchronizationContext((thread, error) -> {
+      // Fabric recovers a panicking handler and ends the RPC with OK; so do we, and log it.
+      log.error("Deliver stream failed unexpectedly; closing it", error);
+      abandon();
+    });
+    out.disableAutoRequest();
+    out.setOnReadyHandler(() -> serial.execute(this::pump));
+    out.setOnCancelHandler(() -> serial.execute(this::cancelled));
+    handler.metrics.streamOpened();
+    out.request(1);
+  }
+
+  @Override
+  public void onNext(Envelope envelope) {
+    serial.execute(() -> startRequest(envelope));
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    serial.execute(this::cancelled);
+  }
+
+  @Override
+  public void onCompleted() {
+    serial.execute(() -> {
+      halfClosed = true;
+      if (current == null) {
+        end();
+      }
+    });
+  }
+
+  // ---- one request (spec B.3) ----
+
+  private void startRequest(Envelope envelope) {
+    if (ended) {
+      return;
+    }
+    Payload payload;
+    ChannelHeader channelHeader;
+    SignatureHeader signatureHeader;
+    try {
+      payload = Payload.parseFrom(envelope.getPayload());
+      if (!payload.hasHeader()) {
+        reject(Status.BAD_REQUEST, "?", "envelope has no header");
+        return;
+      }
+      channelHeader = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader());
+      signatureHeader = SignatureHeader.parseFrom(payload.getHeader().getSignatureHeader());
+    } catch (InvalidProtocolBufferException e) {
+      reject(Status.BAD_REQUEST, "?", "malformed envelope: " + e.getMessage());
+      return;
+    }
+    String channelId = channelHeader.getChannelId();
+    if (!channelHeader.hasTimestamp()) {
+      reject(Status.BAD_REQUEST, channelId, "channel header has no timestamp");
+      return;
+    }
+    Optional<String> outsideWindow = checkTimeWindow(channelHeader);
+    if (outsideWindow.isPresent()) {
+      reject(Status.BAD_REQUEST, channelId, outsideWindow.get());
+      return;
+    }
+    Optional<String> unbound = handler.binding.inspect(channelHeader, ssl);
+    if (unbound.isPresent()) {
+      reject(Status.BAD_REQUEST, channelId, "TLS binding failed: " + unbound.get());
+      return;
+    }
+    Optional<DeliverableChannel> found = channelId.isEmpty() ? Optional.empty() : handler.channels.find(channelId);
+    if (found.isEmpty()) {
+      // Debug only: SDKs poll for a channel to appear.
+      log.debug("Rejecting deliver request: channel {} not found", channelId);
+      sendStatusAndEnd(Status.NOT_FOUND);
+      return;
+    }
+    DeliverableChannel channel = found.get();
+    handler.metrics.requestReceived(channelId);
+
+    SeekInfo seek;
+    try {
+      seek = SeekInfo.parseFrom(payload.getData());
+    } catch (InvalidProtocolBufferException e) {
+      completeRejected(channelId, Status.BAD_REQUEST, "malformed seekInfo payload: " + e.getMessage());
+      return;
+    }
+    boolean bestEffort = seek.getErrorResponseValue() == SeekInfo.SeekErrorResponse.BEST_EFFORT_VALUE;
+    ErrorSignal errored = channel.errored();
+    if (!bestEffort && errored.fired()) {
+      completeRejected(channelId, Status.SERVICE_UNAVAILABLE, "consensus is in an errored state");
+      return;
+    }
+    Optional<Instant> sessionEnd = handler.settings.expirationChecks()
+        ? EnvelopeChecks.creatorNotAfter(signatureHeader.getCreator())
+        : Optional.empty();
+    SessionAccess access = new SessionAccess(envelope, channel, sessionEnd, handler.clock);
+    Optional<String> denied = access.evaluate();
+    if (denied.isPresent()) {
+      completeRejected(channelId, Status.FORBIDDEN, "access denied: " + denied.get());
+      return;
+    }
+    if (!seek.hasStart() || !seek.hasStop()) {
+      completeRejected(channelId, Status.BAD_REQUEST, "seekInfo missing start or stop");
+      return;
+    }
+
+    Request request = new Request(channelId, channel, access, seek);
+    SeekRange.Resolution resolution = SeekRange.resolve(seek.getStart(), seek.getStop(), channel.ledger()::height);
+    if (resolution instanceof SeekRange.Refused refused) {
+      completeRejected(channelId, refused.status(), refused.reason());
+      return;
+    }
+    request.range = ((SeekRange.Resolved) resolution).range();
+    request.number = request.range.start();
+    if (!request.range.notFound()) {
+      request.cursor = channel.ledger().cursor(request.range.start());
+    }
+    current = request;
+    if (!bestEffort) {
+      request.unsubscribeErrored = errored.subscribe(() -> serial.execute(() -> {
+        if (current == request) {
+          log.warn("[channel: {}] Consensus failed while serving a deliver request", channelId);
+          finish(Status.SERVICE_UNAVAILABLE);
+        }
+      }));
+    }
+    pump();
+  }
+
+  private Optional<String> checkTimeWindow(ChannelHeader header) {
+    Instant now = handler.clock.instant();
+    long windowNanos = handler.settings.timeWindow().toNanos();
+    try {
+      Instant sent = Instant.ofEpochSecond(header.getTimestamp().getSeconds(), header.getTimestamp().getNanos());
+      long skew = Math.abs(Duration.between(now, sent).toNanos());
+      if (skew <= windowNanos) {
+        return Optional.empty();
+      }
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      // beyond what nanosecond arithmetic holds: far outside any window, as in Go
+    }
+    return Optional.of("envelope timestamp " + header.getTimestamp().getSeconds() + "s is more than "
+        + handler.settings.timeWindow() + " from the orderer's clock " + now);
+  }
+
+  // ---- the delivery loop (spec B.6) ----
+
+  /** Moves the current request as far as it can go without waiting. */
+  private void pump() {
+    while (current != null && !ended) {
+      Request r = current;
+      if (r.pending == null) {
+        if (r.waitingForBlock) {
+          return;
+        }
+        if (r.failIfNotReady && Long.compareUnsigned(r.number, r.channel.ledger().height() - 1) > 0) {
+          finish(Status.NOT_FOUND);
+          return;
+        }
+        if (r.cursor == null) {
+          finish(Status.NOT_FOUND); // start past the height: Fabric's "not found" iterator
+          return;
+        }
+        CompletableFuture<StoredBlock> next = r.cursor.next();
+        if (!next.isDone()) {
+          r.waitingForBlock = true;
+          next.whenCompleteAsync((block, error) -> serial.execute(() -> blockArrived(r, block, error)), handler.executor);
+          return;
+        }
+        StoredBlock block;
+        try {
+          block = next.join();
+        } catch (CompletionException e) {
+          finish(statusFor(r, e.getCause()));
+          return;
+        }
+        if (!accept(r, block)) {
+          return;
+        }
+      }
+      if (!out.isReady()) {
+        return; // the onReady handler resumes here
+      }
+      StoredBlock block = r.pending;
+      r.pending = null;
+      out.onNext(frameFor(r, block));
+      handler.metrics.blockSent(r.channelId);
+      if (block.number() == r.range.stop()) {
+        finish(Status.SUCCESS);
+        return;
+      }
+    }
+  }
+
+  private void blockArrived(Request r, StoredBlock block, Throwable error) {
+    if (current != r || ended) {
+      return; // the request ended while the cursor waited
+    }
+    r.waitingForBlock = false;
+    if (error != null) {
+      finish(statusFor(r, error instanceof CompletionException ? error.getCause() : error));
+      return;
+    }
+    if (accept(r, block)) {
+      pump();
+    }
+  }
+
+  /** Fabric's steps after Next returned: count the block, re-check access, hold it for sending. */
+  private boolean accept(Request r, StoredBlock block) {
+    r.number++;
+    Optional<String> denied = r.access.evaluate();
+    if (denied.isPresent()) {
+      log.warn("[channel: {}] Client authorization revoked for deliver request: {}", r.channelId, denied.get());
+      finish(Status.FORBIDDEN);
+      return false;
+    }
+    r.pending = block;
+    return true;
+  }
+
+  private Status statusFor(Request r, Throwable error) {
+    if (error instanceof BlockNotFoundException) {
+      return Status.NOT_FOUND;
+    }
+    if (!(error instanceof LedgerClosedException)) {
+      log.error("[channel: {}] Error reading from channel: {}", r.channelId, error.toString());
+    }
+    return Status.SERVICE_UNAVAILABLE;
+  }
+
+  /**
+   * The block as the client asked for it: the stored bytes, or (HEADER_WITH_SIG, Fabric v3) the
+   * header and metadata without the data, except for config blocks, which go whole.
+   */
+  private static DeliverFrame frameFor(Request r, StoredBlock block) {
+    if (!r.headersOnly) {
+      return DeliverFrame.block(block.bytes());
+    }
+    Block parsed = block.parse();
+    if (isConfigBlock(parsed)) {
+      return DeliverFrame.block(block.bytes());
+    }
+    Block headerOnly = Block.newBuilder().setHeader(parsed.getHeader()).setMetadata(parsed.getMetadata()).build();
+    return DeliverFrame.block(ByteBuffer.wrap(headerOnly.toByteArray()));
+  }
+
+  /** Fabric main's {@code protoutil.IsConfigBlock}: exactly one envelope, of type CONFIG. */
+  static boolean isConfigBlock(Block block) {
+    if (block.getData().getDataCount() != 1) {
+      return false;
+    }
+    try {
+      Envelope envelope = Envelope.parseFrom(block.getData().getData(0));
+      Payload payload = Payload.parseFrom(envelope.getPayload());
+      if (!payload.hasHeader()) {
+        return false;
+      }
+      return ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getType() == HeaderType.CONFIG_VALUE;
+    } catch (InvalidProtocolBufferException e) {
+      return false;
+    }
+  }
+
+  // ---- endings ----
+
+  /** A request refused before it was counted (spec B.3 steps 1 to 8). */
+  private void reject(Status status, String channelId, String reason) {
+    log.warn("[channel: {}] Rejecting deliver request: {}", channelId, reason);
+    sendStatusAndEnd(status);
+  }
+
+  /** A counted request refused before any block. */
+  private void completeRejected(String channelId, Status status, String reason) {
+    log.warn("[channel: {}] Rejecting deliver request: {}", channelId, reason);
+    handler.metrics.requestCompleted(channelId, false);
+    sendStatusAndEnd(status);
+  }
+
+  /** Ends the current request with {@code status}; SUCCESS keeps the stream for the next one. */
+  private void finish(Status status) {
+    Request r = current;
+    current = null;
+    r.release();
+    handler.metrics.requestCompleted(r.channelId, status == Status.SUCCESS);
+    if (status == Status.SUCCESS) {
+      out.onNext(DeliverFrame.status(status));
+      if (halfClosed) {
+        end();
+      } else {
+        out.request(1);
+      }
+    } else {
+      sendStatusAndEnd(status);
+    }
+  }
+
+  private void sendStatusAndEnd(Status status) {
+    out.onNext(DeliverFrame.status(status));
+    end();
+  }
+
+  private void end() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    out.onCompleted();
+    handler.metrics.streamClosed();
+  }
+
+  /** The client cancelled or went away: nothing can be sent any more. */
+  private void cancelled() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    if (current != null) {
+      Request r = current;
+      current = null;
+      r.release();
+      handler.metrics.requestCompleted(r.channelId, false);
+    }
+    handler.metrics.streamClosed();
+  }
+
+  /** After an unexpected failure: release everything and end the RPC quietly, as Fabric does. */
+  private void abandon() {
+    if (current != null) {
+      Request r = current;
+      current = null;
+      r.release();
+      handler.metrics.requestCompleted(r.channelId, false);
+    }
+    if (!ended) {
+      ended = true;
+      try {
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        log.debug("Could not end the deliver stream", e);
+      }
+      handler.metrics.streamClosed();
+    }
+  }
+}

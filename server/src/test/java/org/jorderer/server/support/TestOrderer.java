@@ -1,0 +1,145 @@
+package org.jorderer.server.support;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import com.google.protobuf.ByteString;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.jorderer.channel.block.BlockBuilder;
+import org.jorderer.ledger.BlockStore;
+import org.jorderer.channel.crypto.CryptoProvider;
+import org.jorderer.channel.msp.LocalSigner;
+import org.jorderer.ledger.LedgerDirectory;
+import org.jorderer.ledger.LedgerOptions;
+import org.jorderer.ledger.testing.Vectors;
+import org.jorderer.server.OrdererServer;
+import org.jorderer.server.channels.ChannelRegistry;
+import org.jorderer.server.channels.ServedChannel;
+import org.jorderer.server.deliver.DeliverHandler;
+import org.jorderer.server.deliver.DeliverMetrics;
+
+/** A real orderer on a loopback port over a real data directory, and clients for it. */
+public final class TestOrderer implements AutoCloseable {
+  public final LedgerDirectory ledgers;
+  public final ChannelRegistry channels;
+  public final PrometheusRegistry metrics = new PrometheusRegistry();
+  public final OrdererServer server;
+  private final ExecutorService executor = new ForkJoinPool(4, ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
+  private final List<ManagedChannel> clients = new ArrayList<>();
+
+  public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock) {
+    ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
+    channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred());
+    DeliverHandler deliver = new DeliverHandler(channels, settings, new DeliverMetrics(metrics), executor, clock);
+    server = OrdererServer.start(OrdererServer.Settings.listeningOn(new InetSocketAddress("127.0.0.1", 0)), deliver, executor);
+  }
+
+  public TestOrderer(Path dataDir) {
+    this(dataDir, DeliverHandler.Settings.defaults(), Clock.systemUTC());
+  }
+
+  /** Channel {@code vectors} holding Fabric's blocks 0, 1 and 2. */
+  public ServedChannel withVectorsChannel() {
+    ServedChannel vectors = channels.create(Vectors.parseBlock("vectors-0.block"));
+    vectors.ledger().append(Vectors.blockBytes("vectors-1.block"));
+    vectors.ledger().append(Vectors.blockBytes("vectors-2.block"));
+    return vectors;
+  }
+
+  public ServedChannel create(Block genesis) {
+    return channels.create(genesis);
+  }
+
+  /** Channel {@code sampleorg} (SampleOrg reads and writes) with {@code height} blocks. */
+  public ServedChannel withSampleOrgChannel(int height) {
+    ServedChannel channel = channels.create(Vectors.parseBlock("sampleorg-solo-genesis.block"));
+    appendBlocks(channel, height - 1, 64);
+    return channel;
+  }
+
+  /** Appends {@code count} signed blocks, each with one envelope of {@code payloadBytes}. */
+  public void appendBlocks(ServedChannel channel, int count, int payloadBytes) {
+    BlockStore store = channel.ledger();
+    BlockBuilder builder = new BlockBuilder(store.readBlock(store.height() - 1), channel.configSequence(), SIGNER);
+    byte[] payload = new byte[payloadBytes];
+    for (int i = 0; i < count; i++) {
+      payload[0] = (byte) i;
+      Envelope envelope = Envelope.newBuilder().setPayload(ByteString.copyFrom(payload)).build();
+      Block block = builder.commit(builder.createNextBlock(List.of(envelope)), channel.configSequence(), ByteString.EMPTY);
+      store.append(block);
+    }
+  }
+
+  public static final LocalSigner SIGNER = loadSampleOrg();
+
+  private static LocalSigner loadSampleOrg() {
+    try {
+      return LocalSigner.load(Vectors.msp(), "SampleOrg");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public ManagedChannel connect() {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        .usePlaintext()
+        .maxInboundMessageSize(OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES)
+        .build();
+    synchronized (clients) {
+      clients.add(channel);
+    }
+    return channel;
+  }
+
+  public DeliverClient deliver() {
+    return new DeliverClient(connect());
+  }
+
+  /** A counter's value for these label values (0 when the series does not exist yet). */
+  public double counter(String name, String... labelPairs) {
+    for (MetricSnapshot snapshot : metrics.scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name) && snapshot instanceof CounterSnapshot counter) {
+        Labels wanted = Labels.of(labelPairs);
+        for (CounterSnapshot.CounterDataPointSnapshot point : counter.getDataPoints()) {
+          if (point.getLabels().equals(wanted)) {
+            return point.getValue();
+          }
+        }
+        return 0;
+      }
+    }
+    throw new AssertionError("no metric " + name);
+  }
+
+  @Override
+  public void close() {
+    synchronized (clients) {
+      for (ManagedChannel c : clients) {
+        c.shutdownNow();
+      }
+    }
+    server.close();
+    channels.close();
+    ledgers.close();
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
