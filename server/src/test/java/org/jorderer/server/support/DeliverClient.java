@@ -24,10 +24,21 @@ public final class DeliverClient implements AutoCloseable {
   private volatile ClientCallStreamObserver<Envelope> requests;
 
   public DeliverClient(ManagedChannel channel) {
+    this(channel, -1);
+  }
+
+  /**
+   * @param readLimit when not negative, the client reads only this many responses and then stops
+   *     reading (manual flow control), as a stalled peer would
+   */
+  public DeliverClient(ManagedChannel channel, int readLimit) {
     AtomicBroadcastGrpc.newStub(channel).deliver(new ClientResponseObserver<Envelope, DeliverResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<Envelope> stream) {
         requests = stream;
+        if (readLimit >= 0) {
+          stream.disableAutoRequestWithInitial(readLimit);
+        }
       }
 
       @Override
