@@ -461,11 +461,10 @@ public final class ChannelConfig {
   }
 
   private static Capabilities capabilities(String where, ByteString value, Set<String> supported, String level) {
-    Set<String> names = parse(where, value, org.hyperledger.fabric.protos.common.Capabilities.parser())
-        .getCapabilitiesMap().keySet();
+    Set<String> names = new java.util.TreeSet<>(
+        parse(where, value, org.hyperledger.fabric.protos.common.Capabilities.parser()).getCapabilitiesMap().keySet());
     if (supported != null) {
-      for (String name : new TreeMap<>(parse(where, value, org.hyperledger.fabric.protos.common.Capabilities.parser())
-          .getCapabilitiesMap()).keySet()) {
+      for (String name : names) {
         if (!supported.contains(name)) {
           throw new ConfigException(where, level + " capability " + name + " is required but not supported");
         }

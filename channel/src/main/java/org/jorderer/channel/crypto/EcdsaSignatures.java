@@ -21,8 +21,12 @@ import java.util.Optional;
 public final class EcdsaSignatures {
   private EcdsaSignatures() {}
 
-  /** A parsed signature. */
-  public record RawSignature(BigInteger r, BigInteger s) {}
+  /**
+   * A parsed signature.
+   *
+   * @param derLength bytes of the DER sequence, or -1 when it holds extra elements after s
+   */
+  public record RawSignature(BigInteger r, BigInteger s, int derLength) {}
 
   /**
    * Signs {@code message} (the provider hashes it with the algorithm's digest) and returns a low-S
@@ -30,9 +34,14 @@ public final class EcdsaSignatures {
    */
   public static byte[] sign(CryptoProvider provider, PrivateKey key, String algorithm, byte[] message)
       throws GeneralSecurityException {
+    return sign(provider, key, curveOrder(key), algorithm, message);
+  }
+
+  /** {@link #sign} with the curve order supplied (asking a native key for it costs JNI calls). */
+  public static byte[] sign(CryptoProvider provider, PrivateKey key, BigInteger order, String algorithm, byte[] message)
+      throws GeneralSecurityException {
     byte[] der = provider.sign(key, algorithm, message);
     RawSignature raw = decode(der);
-    BigInteger order = curveOrder(key);
     if (isLowS(raw.s(), order)) {
       return der;
     }
@@ -45,6 +54,15 @@ public final class EcdsaSignatures {
    */
   public static Optional<String> verify(
       CryptoProvider provider, PublicKey key, String algorithm, ByteBuffer message, byte[] signature) {
+    return verify(provider, key, curveOrder(key), algorithm, message, signature);
+  }
+
+  /**
+   * {@link #verify} with the key's curve order supplied: a Conscrypt key rebuilds its curve
+   * parameters through JNI on every {@code getParams()}, which would cost a quarter of a verify.
+   */
+  public static Optional<String> verify(CryptoProvider provider, PublicKey key, BigInteger order, String algorithm,
+      ByteBuffer message, byte[] signature) {
     RawSignature raw;
     try {
       raw = decode(signature);
@@ -52,7 +70,6 @@ public final class EcdsaSignatures {
       return Optional.of("could not determine if signature is valid: Failed unmashalling signature ["
           + e.getMessage() + "]");
     }
-    BigInteger order = curveOrder(key);
     if (!isLowS(raw.s(), order)) {
       return Optional.of("could not determine if signature is valid: Invalid S. Must be smaller than half the order ["
           + raw.s() + "][" + order.shiftRight(1) + "].");
@@ -60,7 +77,7 @@ public final class EcdsaSignatures {
     try {
       // Re-encoded so that every provider sees canonical DER: Go ignores bytes after the
       // sequence, BoringSSL would not.
-      byte[] canonical = encode(raw.r(), raw.s());
+      byte[] canonical = raw.derLength() == signature.length ? signature : encode(raw.r(), raw.s());
       if (provider.verify(key, algorithm, message, canonical)) {
         return Optional.empty();
       }
@@ -108,7 +125,9 @@ public final class EcdsaSignatures {
     if (s.signum() != 1) {
       throw new IllegalArgumentException("invalid signature, S must be larger than zero");
     }
-    return new RawSignature(r, s);
+    // Go allows extra bytes inside the sequence after s (X.509 extensibility) and after it;
+    // -1 marks "not canonical DER", so verification re-encodes before handing it to a provider.
+    return new RawSignature(r, s, position[0] == end ? end : -1);
   }
 
   private static int readLength(byte[] der, int[] position) {

@@ -22,6 +22,7 @@ public final class Identity {
   private final byte[] sanitizedDer;
   private final String id;
   private final PublicKey verificationKey;
+  private final java.math.BigInteger curveOrder;
   private final List<X509Certificate> chain;
   private final List<OrganizationalUnit> organizationalUnits;
   private volatile Optional<String> validation;
@@ -41,6 +42,7 @@ public final class Identity {
     this.sanitizedDer = sanitizedDer;
     this.id = id;
     this.verificationKey = verificationKey;
+    this.curveOrder = EcdsaSignatures.curveOrder(certificate.getPublicKey());
     this.chain = List.copyOf(chain);
     this.organizationalUnits = List.copyOf(organizationalUnits);
   }
@@ -83,6 +85,10 @@ public final class Identity {
     return sanitizedDer;
   }
 
+  java.math.BigInteger curveOrder() {
+    return curveOrder;
+  }
+
   FabricMsp msp() {
     return msp;
   }
@@ -92,7 +98,7 @@ public final class Identity {
    * MSP's signature hash family, low-S required. Empty when valid, otherwise Fabric's reason.
    */
   public Optional<String> verify(ByteBuffer data, byte[] signature) {
-    return EcdsaSignatures.verify(msp.crypto(), verificationKey, msp.signatureAlgorithm(), data, signature);
+    return EcdsaSignatures.verify(msp.crypto(), verificationKey, curveOrder, msp.signatureAlgorithm(), data, signature);
   }
 
   public Optional<String> verify(byte[] data, byte[] signature) {

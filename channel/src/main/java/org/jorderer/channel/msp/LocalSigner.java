@@ -153,7 +153,7 @@ public final class LocalSigner {
   /** SHA-256 + ECDSA over {@code message}, low-S, DER: what Fabric's signing identity produces. */
   public byte[] sign(byte[] message) {
     try {
-      return EcdsaSignatures.sign(crypto, privateKey, algorithm, message);
+      return EcdsaSignatures.sign(crypto, privateKey, identity.curveOrder(), algorithm, message);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing with the local MSP key failed: " + e.getMessage(), e);
     }

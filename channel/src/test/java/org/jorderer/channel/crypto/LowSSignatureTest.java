@@ -92,5 +92,9 @@ class LowSSignatureTest {
             + "[invalid signature, S must be larger than zero]");
     assertThat(signer.identity().verify(message, EcdsaSignatures.encode(BigInteger.ONE, BigInteger.ONE)))
         .contains("The signature is invalid");
+    // Go's asn1.Unmarshal ignores bytes after the sequence, so Fabric accepts them; so do we.
+    byte[] valid = signer.sign(message);
+    byte[] trailing = java.util.Arrays.copyOf(valid, valid.length + 2);
+    assertThat(signer.identity().verify(message, trailing)).isEmpty();
   }
 }
