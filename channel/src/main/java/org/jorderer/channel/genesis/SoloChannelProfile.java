@@ -18,8 +18,8 @@ import org.hyperledger.fabric.protos.common.Policy;
 import org.hyperledger.fabric.protos.common.SignaturePolicy;
 import org.hyperledger.fabric.protos.common.SignaturePolicyEnvelope;
 import org.hyperledger.fabric.protos.msp.MSPConfig;
-import org.hyperledger.fabric.protos.msp.MSPPrincipal;
-import org.hyperledger.fabric.protos.msp.MSPRole;
+import org.hyperledger.fabric.protos.common.MSPPrincipal;
+import org.hyperledger.fabric.protos.common.MSPRole;
 import org.hyperledger.fabric.protos.orderer.BatchSize;
 import org.hyperledger.fabric.protos.orderer.BatchTimeout;
 import org.hyperledger.fabric.protos.orderer.ChannelRestrictions;
@@ -101,7 +101,7 @@ public record SoloChannelProfile(
         .putPolicies("Writers", signedBy(MSPRole.MSPRoleType.MEMBER))
         .putPolicies(ADMINS, signedBy(MSPRole.MSPRoleType.ADMIN));
     if (ordererOrg) {
-      org.putValues("Endpoints", value(org.hyperledger.fabric.protos.common.OrdererAddresses.newBuilder()
+      org.putValues("Endpoints", value(OrdererAddresses.newBuilder()
           .addAllAddresses(ordererEndpoints).build()));
     } else {
       org.putPolicies("Endorsement", signedBy(MSPRole.MSPRoleType.MEMBER));
