@@ -1,0 +1,32 @@
+package org.jorderer.cli;
+
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code jorderer} command. */
+@Command(
+    name = "jorderer",
+    mixinStandardHelpOptions = true,
+    versionProvider = Jorderer.Version.class,
+    description = "A Hyperledger Fabric ordering service.",
+    subcommands = {StartCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
+public final class Jorderer {
+  public static void main(String[] args) {
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new Jorderer()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Jorderer.class.getPackage().getImplementationVersion();
+      return new String[] {"jorderer " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

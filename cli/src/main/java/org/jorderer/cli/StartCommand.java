@@ -1,0 +1,81 @@
+package org.jorderer.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jorderer.server.Orderer;
+import org.jorderer.server.OrdererSettings;
+import org.jorderer.server.channels.ServedChannel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jorderer start}: one orderer node, on the embedded default unless told otherwise. */
+@Command(
+    name = "start",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Starts an orderer node. With no options: data under ./data, gRPC on 127.0.0.1:7050, a local MSP",
+      "generated on first start and kept, and a ready channel 'demo' (solo). Ctrl-C stops it cleanly."
+    })
+final class StartCommand implements Callable<Integer> {
+  @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).",
+      defaultValue = "data")
+  Path data;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", converter = HostPort.class,
+      description = "gRPC listen address (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1:7050")
+  InetSocketAddress listen;
+
+  @Option(names = "--msp-dir", paramLabel = "DIR",
+      description = "The orderer's MSP folder (default: DATA/msp, generated on first start).")
+  Path mspDir;
+
+  @Option(names = "--msp-id", paramLabel = "ID", description = "The orderer's MSP ID (default: "
+      + OrdererSettings.DEFAULT_MSP_ID + ").")
+  String mspId;
+
+  /** Set by tests to learn the node once it listens; null from the command line. */
+  java.util.function.Consumer<Orderer> onStarted;
+  CountDownLatch stop = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws Exception {
+    OrdererSettings settings = OrdererSettings.embeddedDefault(data).withListen(listen);
+    if (mspDir != null) {
+      if (mspId == null) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "--msp-id is required with --msp-dir: it must match the MSP the folder belongs to");
+      }
+      settings = settings.withMsp(mspDir, mspId, false);
+    } else if (mspId != null) {
+      settings = settings.withMsp(settings.mspDir(), mspId, true);
+    }
+    Orderer orderer = Orderer.start(settings);
+    Thread hook = new Thread(() -> {
+      orderer.close();
+      stop.countDown();
+    }, "jorderer-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    StringBuilder channels = new StringBuilder();
+    for (String id : orderer.channels().channelIds()) {
+      ServedChannel c = orderer.channels().channel(id).orElseThrow();
+      channels.append(channels.length() == 0 ? "" : ", ").append(id).append(" (height ").append(c.ledger().height())
+          .append(')');
+    }
+    System.out.printf("jorderer is serving on %s:%d with MSP %s; data in %s; channels: %s%n",
+        listen.getHostString(), orderer.port(), settings.mspId(), data.toAbsolutePath(),
+        channels.length() == 0 ? "none" : channels);
+    System.out.flush();
+    if (onStarted != null) {
+      onStarted.accept(orderer);
+    }
+    stop.await();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook); // stopped from inside the process, not by a signal
+    } catch (IllegalStateException alreadyShuttingDown) {
+      // the hook is running and closes the node
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,152 @@
+package org.jorderer.server;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import org.jorderer.channel.crypto.CryptoProvider;
+import org.jorderer.channel.genesis.GenesisBlock;
+import org.jorderer.channel.genesis.SoloChannelProfile;
+import org.jorderer.channel.msp.LocalSigner;
+import org.jorderer.channel.msp.MspFolder;
+import org.jorderer.channel.msp.MspGenerator;
+import org.jorderer.ledger.LedgerDirectory;
+import org.jorderer.ledger.LedgerOptions;
+import org.jorderer.server.channels.ChannelRegistry;
+import org.jorderer.server.deliver.DeliverHandler;
+import org.jorderer.server.deliver.DeliverMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running orderer node: ledgers, channels, Deliver, and the gRPC listener, started in that order. */
+public final class Orderer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Orderer.class);
+
+  private final OrdererSettings settings;
+  private final LedgerDirectory ledgers;
+  private final ChannelRegistry channels;
+  private final PrometheusRegistry metrics;
+  private final ExecutorService executor;
+  private final OrdererServer server;
+  private final LocalSigner signer;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private Orderer(OrdererSettings settings, LedgerDirectory ledgers, ChannelRegistry channels, PrometheusRegistry metrics,
+      ExecutorService executor, OrdererServer server, LocalSigner signer) {
+    this.settings = settings;
+    this.ledgers = ledgers;
+    this.channels = channels;
+    this.metrics = metrics;
+    this.executor = executor;
+    this.server = server;
+    this.signer = signer;
+  }
+
+  public static Orderer start(OrdererSettings settings) {
+    LocalSigner signer = localSigner(settings);
+    CryptoProvider crypto = signer.crypto();
+    LedgerDirectory ledgers = LedgerDirectory.open(settings.ledgerDir(), LedgerOptions.defaults());
+    ChannelRegistry channels = null;
+    ExecutorService executor = null;
+    try {
+      channels = ChannelRegistry.open(ledgers, crypto);
+      if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
+        createDemoChannel(settings, channels);
+      }
+      PrometheusRegistry metrics = new PrometheusRegistry();
+      executor = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+          ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
+      DeliverHandler deliver = new DeliverHandler(channels, settings.deliver(), new DeliverMetrics(metrics), executor,
+          Clock.systemUTC());
+      OrdererServer server = OrdererServer.start(new OrdererServer.Settings(settings.listen(),
+          OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES), deliver, executor);
+      return new Orderer(settings, ledgers, channels, metrics, executor, server, signer);
+    } catch (RuntimeException e) {
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+      if (channels != null) {
+        channels.close();
+      }
+      ledgers.close();
+      throw e;
+    }
+  }
+
+  private static LocalSigner localSigner(OrdererSettings settings) {
+    try {
+      if (!Files.isDirectory(settings.mspDir())) {
+        if (!settings.generateMsp()) {
+          throw new IllegalArgumentException("local MSP folder " + settings.mspDir() + " does not exist");
+        }
+        MspGenerator.generate(settings.mspDir(), settings.adminMspDir(), "jorderer.local", "orderer.jorderer.local",
+            OrdererSettings.GENERATED_CERTIFICATE_VALIDITY);
+        log.info("Generated the local MSP {} (and an admin identity in {}) for MSP ID {}",
+            settings.mspDir(), settings.adminMspDir(), settings.mspId());
+      }
+      return LocalSigner.load(settings.mspDir(), settings.mspId());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load the local MSP from " + settings.mspDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void createDemoChannel(OrdererSettings settings, ChannelRegistry channels) {
+    try {
+      String endpoint = settings.listen().getHostString() + ":" + settings.listen().getPort();
+      SoloChannelProfile profile = SoloChannelProfile.withDefaults(settings.mspId(),
+          MspFolder.readMspConfig(settings.mspDir(), settings.mspId()), List.of(endpoint));
+      channels.create(GenesisBlock.of(settings.demoChannel(), profile.config(), Instant.now()));
+      log.info("Created channel {} from the built-in solo profile (organization {})", settings.demoChannel(),
+          settings.mspId());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the local MSP " + settings.mspDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public OrdererSettings settings() {
+    return settings;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public ChannelRegistry channels() {
+    return channels;
+  }
+
+  public PrometheusRegistry metrics() {
+    return metrics;
+  }
+
+  public LocalSigner signer() {
+    return signer;
+  }
+
+  /**
+   * Halts the channels (so waiting Deliver streams end with SERVICE_UNAVAILABLE, as Fabric's do
+   * when a chain halts), stops the listener and closes the ledgers.
+   */
+  @Override
+  public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
+    channels.close();
+    server.close();
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    ledgers.close();
+    log.info("Orderer stopped");
+  }
+}
