@@ -62,13 +62,17 @@ public final class OrdererServer implements AutoCloseable {
     return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
   }
 
+  /**
+   * Stops accepting calls, gives running ones a few seconds, then cancels the rest, and returns
+   * only once the transport is done with the executor (so the executor can be shut down after).
+   */
   @Override
   public void close() {
     server.shutdown();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
         server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+        server.awaitTermination();
       }
     } catch (InterruptedException e) {
       server.shutdownNow();

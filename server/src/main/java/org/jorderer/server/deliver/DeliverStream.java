@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DeliverStream implements StreamObserver<Envelope> {
   private static final Logger log = LoggerFactory.getLogger(DeliverStream.class);
+  static final int READY_THRESHOLD_BYTES = 2 * 1024 * 1024;
 
   private final DeliverHandler handler;
   private final ServerCallStreamObserver<DeliverFrame> out;
@@ -89,6 +90,9 @@ final class DeliverStream implements StreamObserver<Envelope> {
       abandon();
     });
     out.disableAutoRequest();
+    // Ready while less than this is queued: room for about one more large block behind the one
+    // being written, so the transport never idles between blocks, and no more than that per stream.
+    out.setOnReadyThreshold(READY_THRESHOLD_BYTES);
     out.setOnReadyHandler(() -> serial.execute(this::pump));
     out.setOnCancelHandler(() -> serial.execute(this::cancelled));
     handler.metrics.streamOpened();
@@ -203,7 +207,8 @@ final class DeliverStream implements StreamObserver<Envelope> {
     if (!bestEffort) {
       request.unsubscribeErrored = errored.subscribe(() -> serial.execute(() -> {
         if (current == request) {
-          log.warn("[channel: {}] Consensus failed while serving a deliver request", channelId);
+          // The chain logs why it halted, once; thousands of streams need not repeat it.
+          log.debug("[channel: {}] Chain halted while serving a deliver request", channelId);
           finish(Status.SERVICE_UNAVAILABLE);
         }
       }));
