@@ -6,7 +6,7 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.server.deliver.DeliverableChannel;
-import org.jorderer.server.deliver.ErrorSignal;
+import org.jorderer.consensus.ErrorSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package org.jorderer.server.deliver;
 
+import org.jorderer.consensus.ErrorSignal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.SynchronizationContext;
 import io.grpc.stub.ServerCallStreamObserver;

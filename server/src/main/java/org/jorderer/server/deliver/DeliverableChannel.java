@@ -1,5 +1,6 @@
 package org.jorderer.server.deliver;
 
+import org.jorderer.consensus.ErrorSignal;
 import java.util.Optional;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.ledger.BlockStore;

@@ -1,4 +1,4 @@
-package org.jorderer.server.deliver;
+package org.jorderer.consensus;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -57,7 +57,7 @@ public final class ErrorSignal {
     listeners.remove(onFire);
   }
 
-  synchronized int listenerCount() {
+  public synchronized int listenerCount() {
     return listeners.size();
   }
 }

@@ -1,0 +1,48 @@
+package org.jorderer.consensus;
+
+import java.util.concurrent.CompletableFuture;
+import org.hyperledger.fabric.protos.common.Envelope;
+
+/**
+ * One channel's ordering (Fabric's {@code consensus.Chain}): takes validated envelopes, orders them,
+ * cuts them into blocks, and appends the blocks to the channel's ledger, where Deliver finds them.
+ * Solo implements it today; a Raft chain (Apache Ratis) will implement the same interface.
+ *
+ * <p>Ordering is asynchronous and never blocks the caller: {@link #order} returns a future that
+ * completes once the chain has taken the envelope into its bounded queue, which is the moment
+ * Broadcast answers SUCCESS. While the queue is full the future stays pending, and a caller that
+ * waits for it before reading more from its client pushes back on that client.
+ */
+public interface Chain extends AutoCloseable {
+
+  /** Whether this node orders for the channel itself or must hand envelopes to the leader. */
+  enum Role {
+    ORDERS,
+    FORWARDS
+  }
+
+  Role role();
+
+  /**
+   * Hands over a normal envelope that passed the channel's filters at config sequence
+   * {@code configSequence}. The future fails with {@link ChainHaltedException} once the chain is
+   * halted (Fabric answers SERVICE_UNAVAILABLE with the exception's text).
+   */
+  CompletableFuture<Void> order(Envelope envelope, long configSequence);
+
+  /** Fires when the chain stops ordering (halted, failed); Deliver answers SERVICE_UNAVAILABLE then. */
+  ErrorSignal errored();
+
+  /** Starts ordering; the chain continues from the ledger's height and last block. */
+  void start();
+
+  /** Stops at once, as Fabric's Halt: queued and pending envelopes are not written. */
+  void halt();
+
+  /**
+   * Stops accepting, orders and writes everything already accepted (cutting the pending batch),
+   * then halts: nothing answered with SUCCESS is lost by a clean shutdown.
+   */
+  @Override
+  void close();
+}
