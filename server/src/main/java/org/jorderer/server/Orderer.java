@@ -18,6 +18,10 @@ import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
 import org.jorderer.ledger.LedgerDirectory;
 import org.jorderer.ledger.LedgerOptions;
+import org.jorderer.server.broadcast.BroadcastHandler;
+import org.jorderer.server.broadcast.BroadcastMetrics;
+import org.jorderer.server.broadcast.BroadcastableChannel;
+import org.jorderer.server.channels.ChainFactory;
 import org.jorderer.server.channels.ChannelRegistry;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.deliver.DeliverMetrics;
@@ -55,7 +59,7 @@ public final class Orderer implements AutoCloseable {
     ChannelRegistry channels = null;
     ExecutorService executor = null;
     try {
-      channels = ChannelRegistry.open(ledgers, crypto);
+      channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer));
       if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
         createDemoChannel(settings, channels);
       }
@@ -64,8 +68,11 @@ public final class Orderer implements AutoCloseable {
           ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
       DeliverHandler deliver = new DeliverHandler(channels, settings.deliver(), new DeliverMetrics(metrics), executor,
           Clock.systemUTC());
+      ChannelRegistry registry = channels;
+      BroadcastHandler broadcast = new BroadcastHandler(id -> registry.channel(id).map(BroadcastableChannel.class::cast),
+          new BroadcastMetrics(metrics), executor, Clock.systemUTC(), settings.deliver().expirationChecks());
       OrdererServer server = OrdererServer.start(new OrdererServer.Settings(settings.listen(),
-          OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES), deliver, executor);
+          OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES), deliver, broadcast, executor);
       return new Orderer(settings, ledgers, channels, metrics, executor, server, signer);
     } catch (RuntimeException e) {
       if (executor != null) {
@@ -77,6 +84,11 @@ public final class Orderer implements AutoCloseable {
       ledgers.close();
       throw e;
     }
+  }
+
+  /** The chain for each channel; solo is the only consensus type served so far. */
+  static ChainFactory chainFactory(LocalSigner signer) {
+    return null;
   }
 
   private static LocalSigner localSigner(OrdererSettings settings) {

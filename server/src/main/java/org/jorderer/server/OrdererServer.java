@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import org.jorderer.server.broadcast.BroadcastHandler;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +41,10 @@ public final class OrdererServer implements AutoCloseable {
    * Starts listening. {@code executor} runs gRPC callbacks; nothing on it ever waits for a block,
    * so a few threads serve any number of streams.
    */
-  public static OrdererServer start(Settings settings, DeliverHandler deliver, ExecutorService executor) {
+  public static OrdererServer start(Settings settings, DeliverHandler deliver, BroadcastHandler broadcast,
+      ExecutorService executor) {
     ServerServiceDefinition atomicBroadcast = ServerServiceDefinition.builder(AtomicBroadcastGrpc.SERVICE_NAME)
+        .addMethod(broadcast.methodDefinition())
         .addMethod(deliver.methodDefinition())
         .build();
     Server server = NettyServerBuilder.forAddress(settings.listen())

@@ -10,6 +10,7 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.block.BlockMetadataReader;
 import org.jorderer.channel.config.ConfigException;
 import org.jorderer.channel.crypto.CryptoProvider;
+import org.jorderer.consensus.Chain;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.ledger.LedgerDirectory;
 import org.jorderer.server.deliver.ChannelLookup;
@@ -27,26 +28,40 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
 
   private final LedgerDirectory ledgers;
   private final CryptoProvider crypto;
+  private final ChainFactory chains;
   private final Map<String, ServedChannel> channels = new ConcurrentHashMap<>();
 
-  private ChannelRegistry(LedgerDirectory ledgers, CryptoProvider crypto) {
+  private ChannelRegistry(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains) {
     this.ledgers = ledgers;
     this.crypto = crypto;
+    this.chains = chains;
   }
 
-  /** Serves every channel that has a ledger in {@code ledgers}. */
-  public static ChannelRegistry open(LedgerDirectory ledgers, CryptoProvider crypto) {
-    ChannelRegistry registry = new ChannelRegistry(ledgers, crypto);
+  /**
+   * Serves every channel that has a ledger in {@code ledgers}, each with a started chain from
+   * {@code chains} (null: serve the ledgers for Deliver only, with no ordering).
+   */
+  public static ChannelRegistry open(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains) {
+    ChannelRegistry registry = new ChannelRegistry(ledgers, crypto, chains);
     for (String id : ledgers.channelIds()) {
       BlockStore store = ledgers.openOrCreate(id);
       if (store.height() == 0) {
         log.warn("Ignoring channel {}: its ledger holds no block", id);
         continue;
       }
-      registry.channels.put(id, new ServedChannel(id, store, registry.lastConfig(id, store)));
+      registry.serve(new ServedChannel(id, store, registry.lastConfig(id, store)));
       log.info("Serving channel {} at height {}", id, store.height());
     }
     return registry;
+  }
+
+  private void serve(ServedChannel channel) {
+    if (chains != null) {
+      Chain chain = chains.create(channel.channelId(), channel.ledger(), channel::config);
+      chain.start();
+      channel.attach(chain);
+    }
+    channels.put(channel.channelId(), channel);
   }
 
   @Override
@@ -75,7 +90,7 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     BlockStore store = ledgers.openOrCreate(id);
     store.append(genesis);
     ServedChannel channel = new ServedChannel(id, store, config);
-    channels.put(id, channel);
+    serve(channel);
     log.info("Created channel {}", id);
     return channel;
   }
@@ -95,9 +110,10 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     }
   }
 
+  /** Closes every chain cleanly (what they accepted is written), then stops serving. */
   @Override
   public void close() {
-    channels.values().forEach(c -> c.halt("orderer shutting down"));
+    channels.values().forEach(ServedChannel::close);
     channels.clear();
   }
 }

@@ -27,6 +27,9 @@ import org.jorderer.ledger.LedgerDirectory;
 import org.jorderer.ledger.LedgerOptions;
 import org.jorderer.ledger.testing.Vectors;
 import org.jorderer.server.OrdererServer;
+import org.jorderer.server.broadcast.BroadcastHandler;
+import org.jorderer.server.broadcast.BroadcastMetrics;
+import org.jorderer.server.broadcast.BroadcastableChannel;
 import org.jorderer.server.channels.ChannelRegistry;
 import org.jorderer.server.channels.ServedChannel;
 import org.jorderer.server.deliver.DeliverHandler;
@@ -43,9 +46,12 @@ public final class TestOrderer implements AutoCloseable {
 
   public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock) {
     ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
-    channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred());
+    channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(), null);
     DeliverHandler deliver = new DeliverHandler(channels, settings, new DeliverMetrics(metrics), executor, clock);
-    server = OrdererServer.start(OrdererServer.Settings.listeningOn(new InetSocketAddress("127.0.0.1", 0)), deliver, executor);
+    BroadcastHandler broadcast = new BroadcastHandler(id -> channels.channel(id).map(BroadcastableChannel.class::cast),
+        new BroadcastMetrics(metrics), executor, clock, settings.expirationChecks());
+    server = OrdererServer.start(OrdererServer.Settings.listeningOn(new InetSocketAddress("127.0.0.1", 0)), deliver,
+        broadcast, executor);
   }
 
   public TestOrderer(Path dataDir) {

@@ -1,0 +1,45 @@
+package org.jorderer.server.broadcast;
+
+import io.grpc.ServerMethodDefinition;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
+
+/**
+ * The orderer's Broadcast service (Fabric's {@code orderer/common/broadcast.Handler}): one per
+ * process, each RPC served by a {@link BroadcastStream}.
+ */
+public final class BroadcastHandler {
+  final Function<String, Optional<BroadcastableChannel>> channels;
+  final BroadcastMetrics metrics;
+  final Executor executor;
+  final Clock clock;
+  final boolean expirationChecks;
+
+  /**
+   * @param channels the channels this node orders for, by ID
+   * @param executor where a stream continues once its chain accepted an envelope
+   * @param expirationChecks {@code !General.Authentication.NoExpirationChecks}
+   */
+  public BroadcastHandler(Function<String, Optional<BroadcastableChannel>> channels, BroadcastMetrics metrics,
+      Executor executor, Clock clock, boolean expirationChecks) {
+    this.channels = channels;
+    this.metrics = metrics;
+    this.executor = executor;
+    this.clock = clock;
+    this.expirationChecks = expirationChecks;
+  }
+
+  /** {@code /orderer.AtomicBroadcast/Broadcast}, ready to add to a service definition. */
+  public ServerMethodDefinition<Envelope, BroadcastResponse> methodDefinition() {
+    return ServerMethodDefinition.create(AtomicBroadcastGrpc.getBroadcastMethod(),
+        ServerCalls.asyncBidiStreamingCall(
+            responses -> new BroadcastStream(this, (ServerCallStreamObserver<BroadcastResponse>) responses)));
+  }
+}
