@@ -1,0 +1,70 @@
+package org.jorderer.server.support;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
+
+/** A Broadcast RPC through the stock generated stub: responses in order, and how the RPC ended. */
+public final class BroadcastClient implements AutoCloseable {
+  private final LinkedBlockingQueue<BroadcastResponse> received = new LinkedBlockingQueue<>();
+  private final CompletableFuture<Status> closed = new CompletableFuture<>();
+  private final StreamObserver<Envelope> requests;
+
+  public BroadcastClient(ManagedChannel channel) {
+    requests = AtomicBroadcastGrpc.newStub(channel).broadcast(new StreamObserver<>() {
+      @Override
+      public void onNext(BroadcastResponse response) {
+        received.add(response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        closed.complete(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        closed.complete(Status.OK);
+      }
+    });
+  }
+
+  public BroadcastClient send(Envelope envelope) {
+    requests.onNext(envelope);
+    return this;
+  }
+
+  public BroadcastClient halfClose() {
+    requests.onCompleted();
+    return this;
+  }
+
+  public BroadcastResponse next(long seconds) throws InterruptedException {
+    BroadcastResponse r = received.poll(seconds, TimeUnit.SECONDS);
+    if (r == null) {
+      throw new AssertionError("no broadcast response within " + seconds + " s");
+    }
+    return r;
+  }
+
+  public BroadcastResponse poll(long millis) throws InterruptedException {
+    return received.poll(millis, TimeUnit.MILLISECONDS);
+  }
+
+  public Status awaitClose(long seconds) throws Exception {
+    return closed.get(seconds, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.isDone()) {
+      requests.onError(Status.CANCELLED.asRuntimeException());
+    }
+  }
+}
