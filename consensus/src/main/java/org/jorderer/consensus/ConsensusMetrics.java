@@ -1,0 +1,73 @@
+package org.jorderer.consensus;
+
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * The ordering side's metrics (spec G.3): Fabric's block cutter histogram and the two ledger
+ * metrics its block store updates, with Fabric's names, help texts, labels and buckets. Create one
+ * per registry (the names can be registered once) and hand {@link #forChannel} to each chain.
+ */
+public final class ConsensusMetrics {
+  private final Histogram blockFillDuration;
+  private final Gauge blockchainHeight;
+  private final Histogram blockstorageCommitTime;
+
+  public ConsensusMetrics(PrometheusRegistry registry) {
+    blockFillDuration = Histogram.builder()
+        .name("blockcutter_block_fill_duration")
+        .help("The time from first transaction enqueing to the block being cut in seconds.")
+        .labelNames("channel")
+        .classicOnly()
+        .register(registry);
+    blockchainHeight = Gauge.builder()
+        .name("ledger_blockchain_height")
+        .help("Height of the chain in blocks.")
+        .labelNames("channel")
+        .register(registry);
+    blockstorageCommitTime = Histogram.builder()
+        .name("ledger_blockstorage_commit_time")
+        .help("Time taken in seconds for committing the block to storage.")
+        .labelNames("channel")
+        .classicUpperBounds(0.005, 0.01, 0.015, 0.05, 0.1, 1, 10)
+        .classicOnly()
+        .register(registry);
+  }
+
+  /** Metrics bound to one channel's label. */
+  public ChannelMetrics forChannel(String channelId) {
+    return new ChannelMetrics(channelId);
+  }
+
+  /**
+   * One channel's series. Label values are looked up on each update rather than bound up front so
+   * that, as in Fabric, a series appears only with its first observation.
+   */
+  public final class ChannelMetrics {
+    private final String channelId;
+
+    private ChannelMetrics(String channelId) {
+      this.channelId = channelId;
+    }
+
+    public String channelId() {
+      return channelId;
+    }
+
+    /** {@code blockcutter_block_fill_duration}: seconds from the batch's first envelope to its cut. */
+    public void blockFilled(double seconds) {
+      blockFillDuration.labelValues(channelId).observe(seconds);
+    }
+
+    /** {@code ledger_blockchain_height}: the ledger's height in blocks. */
+    public void height(long blocks) {
+      blockchainHeight.labelValues(channelId).set(blocks);
+    }
+
+    /** {@code ledger_blockstorage_commit_time}: seconds one block append (with its fsync) took. */
+    public void blockCommitted(double seconds) {
+      blockstorageCommitTime.labelValues(channelId).observe(seconds);
+    }
+  }
+}
