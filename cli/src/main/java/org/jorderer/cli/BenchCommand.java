@@ -6,6 +6,6 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Measure a node: fill a ledger, then read it back over Deliver.",
-    subcommands = {BenchFillCommand.class, BenchDeliverCommand.class})
+    description = "Measure a node: Deliver catch-up, waiting streams and fan-out; Broadcast throughput and latency.",
+    subcommands = {BenchFillCommand.class, BenchDeliverCommand.class, BenchBroadcastCommand.class})
 final class BenchCommand {}
