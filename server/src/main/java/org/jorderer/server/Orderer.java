@@ -16,6 +16,9 @@ import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
+import org.jorderer.consensus.ConsensusMetrics;
+import org.jorderer.consensus.solo.SoloChain;
+import org.jorderer.consensus.solo.SoloOptions;
 import org.jorderer.ledger.LedgerDirectory;
 import org.jorderer.ledger.LedgerOptions;
 import org.jorderer.server.broadcast.BroadcastHandler;
@@ -59,11 +62,11 @@ public final class Orderer implements AutoCloseable {
     ChannelRegistry channels = null;
     ExecutorService executor = null;
     try {
-      channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer));
+      PrometheusRegistry metrics = new PrometheusRegistry();
+      channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics)));
       if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
         createDemoChannel(settings, channels);
       }
-      PrometheusRegistry metrics = new PrometheusRegistry();
       executor = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
           ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
       DeliverHandler deliver = new DeliverHandler(channels, settings.deliver(), new DeliverMetrics(metrics), executor,
@@ -86,9 +89,18 @@ public final class Orderer implements AutoCloseable {
     }
   }
 
-  /** The chain for each channel; solo is the only consensus type served so far. */
-  static ChainFactory chainFactory(LocalSigner signer) {
-    return null;
+  /** The chain for each channel by its consensus type; solo is the only one served so far. */
+  public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics) {
+    return (channelId, ledger, config) -> {
+      String type = config.get().orderer()
+          .orElseThrow(() -> new IllegalArgumentException("channel " + channelId + " has no orderer config"))
+          .consensusType().type();
+      if (!type.equals("solo")) {
+        throw new IllegalArgumentException("channel " + channelId + " uses consensus type '" + type
+            + "'; this orderer runs solo chains only so far");
+      }
+      return new SoloChain(ledger, config, signer, metrics, SoloOptions.defaults());
+    };
   }
 
   private static LocalSigner localSigner(OrdererSettings settings) {

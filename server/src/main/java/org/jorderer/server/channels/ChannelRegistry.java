@@ -79,6 +79,14 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
 
   /** Creates a channel from its genesis block and serves it. */
   public synchronized ServedChannel create(Block genesis) {
+    return create(genesis, java.util.List.of());
+  }
+
+  /**
+   * Creates a channel from its genesis block and the blocks that follow it (as fetched from
+   * another orderer), then starts its chain on top of them.
+   */
+  public synchronized ServedChannel create(Block genesis, java.util.List<byte[]> following) {
     ChannelConfig config = configOf(genesis);
     String id = config.channelId();
     if (genesis.getHeader().getNumber() != 0) {
@@ -89,6 +97,7 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     }
     BlockStore store = ledgers.openOrCreate(id);
     store.append(genesis);
+    following.forEach(store::append);
     ServedChannel channel = new ServedChannel(id, store, config);
     serve(channel);
     log.info("Created channel {}", id);

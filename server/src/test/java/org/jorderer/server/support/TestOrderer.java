@@ -26,6 +26,8 @@ import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.ledger.LedgerDirectory;
 import org.jorderer.ledger.LedgerOptions;
 import org.jorderer.ledger.testing.Vectors;
+import org.jorderer.consensus.ConsensusMetrics;
+import org.jorderer.server.Orderer;
 import org.jorderer.server.OrdererServer;
 import org.jorderer.server.broadcast.BroadcastHandler;
 import org.jorderer.server.broadcast.BroadcastMetrics;
@@ -46,7 +48,8 @@ public final class TestOrderer implements AutoCloseable {
 
   public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock) {
     ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
-    channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(), null);
+    channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
+        Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics)));
     DeliverHandler deliver = new DeliverHandler(channels, settings, new DeliverMetrics(metrics), executor, clock);
     BroadcastHandler broadcast = new BroadcastHandler(id -> channels.channel(id).map(BroadcastableChannel.class::cast),
         new BroadcastMetrics(metrics), executor, clock, settings.expirationChecks());
@@ -60,10 +63,8 @@ public final class TestOrderer implements AutoCloseable {
 
   /** Channel {@code vectors} holding Fabric's blocks 0, 1 and 2. */
   public ServedChannel withVectorsChannel() {
-    ServedChannel vectors = channels.create(Vectors.parseBlock("vectors-0.block"));
-    vectors.ledger().append(Vectors.blockBytes("vectors-1.block"));
-    vectors.ledger().append(Vectors.blockBytes("vectors-2.block"));
-    return vectors;
+    return channels.create(Vectors.parseBlock("vectors-0.block"),
+        List.of(Vectors.blockBytes("vectors-1.block"), Vectors.blockBytes("vectors-2.block")));
   }
 
   public ServedChannel create(Block genesis) {
@@ -77,7 +78,10 @@ public final class TestOrderer implements AutoCloseable {
     return channel;
   }
 
-  /** Appends {@code count} signed blocks, each with one envelope of {@code payloadBytes}. */
+  /**
+   * Appends {@code count} signed blocks, each with one envelope of {@code payloadBytes}, straight
+   * to the ledger behind the channel's chain: for Deliver tests, which order nothing themselves.
+   */
   public void appendBlocks(ServedChannel channel, int count, int payloadBytes) {
     BlockStore store = channel.ledger();
     BlockBuilder builder = new BlockBuilder(store.readBlock(store.height() - 1), channel.configSequence(), SIGNER);

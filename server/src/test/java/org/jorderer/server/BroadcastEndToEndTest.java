@@ -1,0 +1,216 @@
+package org.jorderer.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.jorderer.server.support.SeekRequests.oldest;
+import static org.jorderer.server.support.SeekRequests.seek;
+import static org.jorderer.server.support.SeekRequests.specified;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.ChannelHeader;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.Header;
+import org.hyperledger.fabric.protos.common.HeaderType;
+import org.hyperledger.fabric.protos.common.Payload;
+import org.hyperledger.fabric.protos.common.SignatureHeader;
+import org.hyperledger.fabric.protos.common.Status;
+import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
+import org.hyperledger.fabric.protos.orderer.DeliverResponse;
+import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.block.BlockSignatureVerifier;
+import org.jorderer.consensus.solo.SoloChain;
+import org.jorderer.ledger.BlockHeaderHash;
+import org.jorderer.ledger.testing.Vectors;
+import org.jorderer.server.channels.ServedChannel;
+import org.jorderer.server.support.BroadcastClient;
+import org.jorderer.server.support.DeliverClient;
+import org.jorderer.server.support.SeekRequests;
+import org.jorderer.server.support.TestOrderer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Broadcast to Deliver through a real solo chain, over gRPC, across a restart. */
+class BroadcastEndToEndTest {
+  @TempDir Path data;
+
+  @Test
+  void fabricsRecordedMessageIsAcceptedAndDeliveredInTheNextBlock() throws Exception {
+    try (TestOrderer orderer = new TestOrderer(data, org.jorderer.server.deliver.DeliverHandler.Settings.defaults(),
+        new org.jorderer.server.support.TestClock(recordedTime()))) {
+      orderer.withVectorsChannel();
+      Envelope message = Vectors.parseEnvelope("broadcast-vectors-message.env");
+      try (BroadcastClient client = new BroadcastClient(orderer.connect())) {
+        BroadcastResponse response = client.send(message).next(10);
+        assertThat(response.getStatus()).isEqualTo(Status.SUCCESS);
+        assertThat(response.getInfo()).isEmpty();
+        assertThat(response.toByteArray()).containsExactly(0x08, 0xc8, 0x01); // Fabric's exact bytes
+      }
+      // Cut by the 2 s batch timeout into block 3, signed by the orderer, chained to Fabric's block 2.
+      ServedChannel vectors = orderer.channels.channel("vectors").orElseThrow();
+      try (DeliverClient deliver = orderer.deliver()) {
+        deliver.send(new SeekRequests(TestOrderer.SIGNER).envelope("vectors", seek(specified(3), specified(3)), recordedTime()));
+        Block block3 = deliver.next(10).getBlock();
+        assertThat(block3.getData().getDataList()).containsExactly(message.toByteString());
+        assertThat(block3.getHeader().getPreviousHash().toByteArray())
+            .isEqualTo(BlockHeaderHash.of(Vectors.parseBlock("vectors-2.block").getHeader()));
+        assertThat(BlockSignatureVerifier.verify(block3, vectors.config()).satisfied()).isTrue();
+        assertThat(orderer.counter("broadcast_processed_count", "channel", "vectors", "type", "MESSAGE", "status", "SUCCESS"))
+            .isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void tenThousandEnvelopesOverSeveralStreamsAcrossARestartAreEachDeliveredOnce() throws Exception {
+    int total = 10_000;
+    int streams = 4;
+    List<Envelope> envelopes = new ArrayList<>(total);
+    for (int i = 0; i < total; i++) {
+      envelopes.add(message("sampleorg", "tx-" + i, 200));
+    }
+    ChannelConfig config;
+    try (TestOrderer orderer = new TestOrderer(data)) {
+      config = orderer.withSampleOrgChannel(1).config();
+      assertThat(broadcast(orderer, envelopes.subList(0, total / 2), streams)).isEqualTo(total / 2);
+    } // a clean stop: everything acknowledged is written before the chain halts
+
+    try (TestOrderer orderer = new TestOrderer(data)) {
+      ServedChannel channel = orderer.channels.channel("sampleorg").orElseThrow();
+      assertThat(broadcast(orderer, envelopes.subList(total / 2, total), streams)).isEqualTo(total / 2);
+
+      Set<String> seen = new HashSet<>();
+      long maxCount = config.orderer().orElseThrow().batchSize().maxMessageCount();
+      long preferred = config.orderer().orElseThrow().batchSize().preferredMaxBytes();
+      try (DeliverClient deliver = orderer.deliver()) {
+        deliver.send(new SeekRequests(TestOrderer.SIGNER).envelope("sampleorg", seek(oldest(), specified(Long.MAX_VALUE))));
+        byte[] previousHash = new byte[0];
+        while (seen.size() < total) {
+          DeliverResponse response = deliver.next(15);
+          Block block = response.getBlock();
+          assertThat(block.getHeader().getPreviousHash().toByteArray()).isEqualTo(previousHash);
+          previousHash = BlockHeaderHash.of(block.getHeader());
+          if (block.getHeader().getNumber() == 0) {
+            continue;
+          }
+          assertThat(BlockSignatureVerifier.verify(block, channel.config()).satisfied()).isTrue();
+          assertThat((long) block.getData().getDataCount()).isBetween(1L, maxCount);
+          long bytes = 0;
+          for (ByteString entry : block.getData().getDataList()) {
+            Envelope envelope = Envelope.parseFrom(entry);
+            bytes += envelope.getPayload().size() + envelope.getSignature().size();
+            assertThat(seen.add(txId(envelope))).as("delivered once").isTrue();
+          }
+          assertThat(bytes <= preferred || block.getData().getDataCount() == 1).isTrue();
+        }
+        assertThat(deliver.poll(300)).as("nothing more than what was sent").isNull();
+      }
+      for (int i = 0; i < total; i++) {
+        assertThat(seen).contains("tx-" + i);
+      }
+    }
+  }
+
+  @Test
+  void manyFastClientsAreHeldBackByTheBoundedQueueAndLoseNothing() throws Exception {
+    int streams = 16;
+    int perStream = 400;
+    try (TestOrderer orderer = new TestOrderer(data)) {
+      ServedChannel channel = orderer.withSampleOrgChannel(1);
+      SoloChain chain = (SoloChain) channel.chain().orElseThrow();
+      List<Envelope> envelopes = new ArrayList<>();
+      for (int i = 0; i < streams * perStream; i++) {
+        envelopes.add(message("sampleorg", "burst-" + i, 100));
+      }
+      int[] maxQueued = {0};
+      Thread watcher = new Thread(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+          maxQueued[0] = Math.max(maxQueued[0], chain.queued());
+          Thread.onSpinWait();
+        }
+      });
+      watcher.start();
+      assertThat(broadcast(orderer, envelopes, streams)).isEqualTo(envelopes.size());
+      watcher.interrupt();
+      watcher.join();
+      assertThat(maxQueued[0]).as("the ordering queue stays bounded").isLessThanOrEqualTo(1_000);
+      assertThat(chain.waitingHandOffs()).isLessThanOrEqualTo(streams);
+      org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> countEnvelopes(channel) == envelopes.size());
+    }
+  }
+
+  private static long countEnvelopes(ServedChannel channel) {
+    long n = 0;
+    for (long b = 1; b < channel.ledger().height(); b++) {
+      n += channel.ledger().readBlock(b).getData().getDataCount();
+    }
+    return n;
+  }
+
+  /** Sends all envelopes over {@code streams} streams at once; returns how many got SUCCESS. */
+  private static int broadcast(TestOrderer orderer, List<Envelope> envelopes, int streams) throws Exception {
+    List<BroadcastClient> clients = new ArrayList<>();
+    List<List<Envelope>> parts = new ArrayList<>();
+    for (int s = 0; s < streams; s++) {
+      clients.add(new BroadcastClient(orderer.connect()));
+      parts.add(new ArrayList<>());
+    }
+    for (int i = 0; i < envelopes.size(); i++) {
+      parts.get(i % streams).add(envelopes.get(i));
+    }
+    for (int s = 0; s < streams; s++) {
+      for (Envelope e : parts.get(s)) {
+        clients.get(s).send(e);
+      }
+    }
+    int success = 0;
+    for (int s = 0; s < streams; s++) {
+      for (int i = 0; i < parts.get(s).size(); i++) {
+        BroadcastResponse r = clients.get(s).next(30);
+        assertThat(r.getStatus()).as(r.getInfo()).isEqualTo(Status.SUCCESS);
+        success++;
+      }
+      clients.get(s).halfClose();
+      clients.get(s).awaitClose(10);
+    }
+    return success;
+  }
+
+  private static Envelope message(String channelId, String txId, int dataBytes) {
+    Instant now = Instant.now();
+    Payload payload = Payload.newBuilder()
+        .setHeader(Header.newBuilder()
+            .setChannelHeader(ChannelHeader.newBuilder()
+                .setType(HeaderType.MESSAGE_VALUE)
+                .setChannelId(channelId)
+                .setTxId(txId)
+                .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+                .build().toByteString())
+            .setSignatureHeader(SignatureHeader.newBuilder()
+                .setCreator(TestOrderer.SIGNER.serializedIdentity())
+                .setNonce(ByteString.copyFromUtf8(txId))
+                .build().toByteString()))
+        .setData(ByteString.copyFrom(new byte[dataBytes]))
+        .build();
+    return Envelope.newBuilder()
+        .setPayload(payload.toByteString())
+        .setSignature(ByteString.copyFrom(TestOrderer.SIGNER.sign(payload.toByteArray())))
+        .build();
+  }
+
+  private static String txId(Envelope envelope) throws Exception {
+    Payload payload = Payload.parseFrom(envelope.getPayload());
+    return ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getTxId();
+  }
+
+  private static Instant recordedTime() throws Exception {
+    return DeliverVectorsTest.timestampOf(Vectors.parseEnvelope("seek-vectors-1-to-2.env"));
+  }
+}
