@@ -140,6 +140,20 @@ public final class EnvelopeChecks {
    * consulted, so it works before and independently of any policy check.
    */
   public static Optional<Instant> creatorNotAfter(ByteString serializedIdentity) {
+    // Every envelope of a client carries the same creator; parsing its certificate each time would
+    // cost more than the rest of Broadcast's checks but the signature.
+    Optional<Instant> known = NOT_AFTER.get(serializedIdentity);
+    if (known == null) {
+      known = parseNotAfter(serializedIdentity);
+      NOT_AFTER.put(serializedIdentity, known);
+    }
+    return known;
+  }
+
+  private static final org.jorderer.channel.msp.IdentityCache<Optional<Instant>> NOT_AFTER =
+      new org.jorderer.channel.msp.IdentityCache<>(4096);
+
+  private static Optional<Instant> parseNotAfter(ByteString serializedIdentity) {
     try {
       SerializedIdentity identity = SerializedIdentity.parseFrom(serializedIdentity);
       Pem.Block block = Pem.decodeFirst(identity.getIdBytes().toByteArray());

@@ -19,7 +19,7 @@ public final class ChannelMsps {
   public static final int DEFAULT_CACHE_CAPACITY = 4096;
 
   private final Map<String, FabricMsp> byId;
-  private final IdentityCache cache;
+  private final IdentityCache<Identity> cache;
 
   public ChannelMsps(Map<String, FabricMsp> byId) {
     this(byId, DEFAULT_CACHE_CAPACITY);
@@ -27,7 +27,7 @@ public final class ChannelMsps {
 
   public ChannelMsps(Map<String, FabricMsp> byId, int cacheCapacity) {
     this.byId = Collections.unmodifiableMap(new LinkedHashMap<>(byId));
-    this.cache = new IdentityCache(cacheCapacity);
+    this.cache = new IdentityCache<>(cacheCapacity);
   }
 
   public Map<String, FabricMsp> msps() {

@@ -82,7 +82,7 @@ public final class FabricMsp {
   private final String signatureAlgorithm;
   private final String identityHash;
   /** IDENTITY principals, deserialized once: building their chain costs a signature check. */
-  private final IdentityCache principalIdentities = new IdentityCache(256);
+  private final IdentityCache<Identity> principalIdentities = new IdentityCache<>(256);
 
   private FabricMsp(Builder b) {
     this.name = b.name;

@@ -4,24 +4,25 @@ import com.google.protobuf.ByteString;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A bounded map from serialized identity bytes to deserialized identities, read without locks.
+ * A bounded map from serialized identity bytes to what was derived from them (the deserialized
+ * identity, its expiry), read without locks.
  *
  * <p>Two generations: lookups hit {@code young}, then {@code old} (promoting the entry); when
  * {@code young} fills up it becomes {@code old} and the previous {@code old} is dropped. Entries in
  * steady use survive every rotation, so the hot path (one client sending many envelopes) costs one
  * hash lookup, while a flood of distinct identities can hold at most {@code 2 * generation} entries.
  */
-final class IdentityCache {
+public final class IdentityCache<V> {
   private final int generationSize;
-  private volatile ConcurrentHashMap<ByteString, Identity> young = new ConcurrentHashMap<>();
-  private volatile ConcurrentHashMap<ByteString, Identity> old = new ConcurrentHashMap<>();
+  private volatile ConcurrentHashMap<ByteString, V> young = new ConcurrentHashMap<>();
+  private volatile ConcurrentHashMap<ByteString, V> old = new ConcurrentHashMap<>();
 
-  IdentityCache(int capacity) {
+  public IdentityCache(int capacity) {
     this.generationSize = Math.max(1, capacity / 2);
   }
 
-  Identity get(ByteString key) {
-    Identity hit = young.get(key);
+  public V get(ByteString key) {
+    V hit = young.get(key);
     if (hit != null) {
       return hit;
     }
@@ -32,8 +33,8 @@ final class IdentityCache {
     return hit;
   }
 
-  void put(ByteString key, Identity identity) {
-    ConcurrentHashMap<ByteString, Identity> current = young;
+  public void put(ByteString key, V identity) {
+    ConcurrentHashMap<ByteString, V> current = young;
     if (current.size() >= generationSize) {
       synchronized (this) {
         if (young == current) {

@@ -5,6 +5,7 @@ import io.grpc.SynchronizationContext;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
@@ -128,15 +129,23 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       return;
     }
     tracker.validated = System.nanoTime();
-    channel.order(envelope, configSequence).whenCompleteAsync((ignored, error) -> serial.execute(() -> {
-      if (error == null) {
-        respond(tracker, Status.SUCCESS, "");
-      } else {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        log.warn("[channel: {}] Rejecting broadcast: the chain did not accept it: {}", tracker.channel, cause.getMessage());
-        respond(tracker, Status.SERVICE_UNAVAILABLE, String.valueOf(cause.getMessage()));
-      }
-    }), handler.executor);
+    CompletableFuture<Void> accepted = channel.order(envelope, configSequence);
+    if (accepted.isDone()) {
+      accepted(tracker, accepted); // room in the queue: answer without another hop
+    } else {
+      accepted.whenCompleteAsync((ignored, error) -> serial.execute(() -> accepted(tracker, accepted)), handler.executor);
+    }
+  }
+
+  private void accepted(Tracker tracker, CompletableFuture<Void> accepted) {
+    try {
+      accepted.join();
+      respond(tracker, Status.SUCCESS, "");
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      log.warn("[channel: {}] Rejecting broadcast: the chain did not accept it: {}", tracker.channel, cause.getMessage());
+      respond(tracker, Status.SERVICE_UNAVAILABLE, String.valueOf(cause.getMessage()));
+    }
   }
 
   /** Broadcast's filters without the expiry check ({@code NoExpirationChecks}). */
