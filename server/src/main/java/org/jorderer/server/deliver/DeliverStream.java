@@ -395,8 +395,9 @@ final class DeliverStream implements StreamObserver<Envelope> {
       return;
     }
     ended = true;
-    out.onCompleted();
+    // Counted before the client can see the end, so that what it observes is already counted.
     handler.metrics.streamClosed();
+    out.onCompleted();
   }
 
   /** The client cancelled or went away: nothing can be sent any more. */
