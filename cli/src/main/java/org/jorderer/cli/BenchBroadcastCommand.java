@@ -3,6 +3,7 @@ package org.jorderer.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,6 +16,8 @@ import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
+import org.jorderer.channel.envelope.SeekPositions;
+import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.msp.LocalSigner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +51,7 @@ final class BenchBroadcastCommand implements Callable<Integer> {
         .maxInboundMessageSize(Integer.MAX_VALUE)
         .build();
     try {
-      SeekRequests seeks = new SeekRequests(LocalSigner.load(broadcast.mspDir, broadcast.mspId));
+      SignedEnvelopes seeks = new SignedEnvelopes(LocalSigner.load(broadcast.mspDir, broadcast.mspId));
       StreamObserver<Envelope> watcher = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
         @Override
         public void onNext(DeliverResponse response) {
@@ -66,7 +69,7 @@ final class BenchBroadcastCommand implements Callable<Integer> {
         @Override
         public void onCompleted() {}
       });
-      watcher.onNext(seeks.seek(broadcast.channel, SeekRequests.NEXT_COMMIT, SeekRequests.specified(-1L)));
+      watcher.onNext(seeks.seek(broadcast.channel, SeekPositions.seek(SeekPositions.NEXT_COMMIT, SeekPositions.specified(-1L)), Instant.now()));
       BroadcastCommand.Result result = broadcast.run(System.err, (txId, status, at) -> {
         if (status.equals("SUCCESS")) {
           succeeded.put(txId, at);

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +18,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.channel.block.BlockBuilder;
+import org.jorderer.channel.envelope.SeekPositions;
+import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.server.Orderer;
@@ -94,7 +97,7 @@ final class BenchDeliverCommand implements Callable<Integer> {
   }
 
   private int catchup() throws Exception {
-    SeekRequests requests = new SeekRequests(LocalSigner.load(mspDir, mspId));
+    SignedEnvelopes requests = new SignedEnvelopes(LocalSigner.load(mspDir, mspId));
     for (int k : streams) {
       List<ManagedChannel> channels = connect(address, Math.min(k, connections));
       AtomicLong bytes = new AtomicLong();
@@ -102,7 +105,7 @@ final class BenchDeliverCommand implements Callable<Integer> {
       long started = System.nanoTime();
       List<CompletableFuture<Integer>> done = new ArrayList<>();
       for (int i = 0; i < k; i++) {
-        Envelope request = requests.seek(channel, SeekRequests.OLDEST, SeekRequests.NEWEST);
+        Envelope request = requests.seek(channel, SeekPositions.seek(SeekPositions.OLDEST, SeekPositions.NEWEST), Instant.now());
         DeliverProbe.Stream s = new DeliverProbe.Stream(channels.get(i % channels.size()), request, n -> {
           bytes.addAndGet(n);
           blocks.incrementAndGet();
@@ -119,12 +122,12 @@ final class BenchDeliverCommand implements Callable<Integer> {
   }
 
   private int holdWaiting() throws Exception {
-    SeekRequests requests = new SeekRequests(LocalSigner.load(mspDir, mspId));
+    SignedEnvelopes requests = new SignedEnvelopes(LocalSigner.load(mspDir, mspId));
     int k = streams[0];
     List<ManagedChannel> channels = connect(address, connections);
     List<DeliverProbe.Stream> running = new ArrayList<>();
     for (int i = 0; i < k; i++) {
-      Envelope request = requests.seek(channel, SeekRequests.NEXT_COMMIT, SeekRequests.specified(-1L));
+      Envelope request = requests.seek(channel, SeekPositions.seek(SeekPositions.NEXT_COMMIT, SeekPositions.specified(-1L)), Instant.now());
       running.add(new DeliverProbe.Stream(channels.get(i % channels.size()), request, n -> {}));
     }
     System.out.printf("%d streams waiting on %s; holding them %d s%n", k, channel, holdSeconds);
@@ -140,7 +143,7 @@ final class BenchDeliverCommand implements Callable<Integer> {
     OrdererSettings settings = OrdererSettings.embeddedDefault(data).withListen(new InetSocketAddress("127.0.0.1", 0));
     try (Orderer orderer = Orderer.start(settings)) {
       ServedChannel served = orderer.channels().channel(OrdererSettings.DEMO_CHANNEL).orElseThrow();
-      SeekRequests requests = new SeekRequests(LocalSigner.load(settings.adminMspDir(), settings.mspId()));
+      SignedEnvelopes requests = new SignedEnvelopes(LocalSigner.load(settings.adminMspDir(), settings.mspId()));
       BlockStore store = served.ledger();
       BlockBuilder builder = new BlockBuilder(store.readBlock(store.height() - 1), 0, orderer.signer());
       int k = streams[0];
@@ -149,7 +152,7 @@ final class BenchDeliverCommand implements Callable<Integer> {
       List<DeliverProbe.Stream> running = new ArrayList<>();
       for (int i = 0; i < k; i++) {
         int index = i;
-        Envelope request = requests.seek(OrdererSettings.DEMO_CHANNEL, SeekRequests.NEXT_COMMIT, SeekRequests.specified(-1L));
+        Envelope request = requests.seek(OrdererSettings.DEMO_CHANNEL, SeekPositions.seek(SeekPositions.NEXT_COMMIT, SeekPositions.specified(-1L)), Instant.now());
         running.add(new DeliverProbe.Stream(channels.get(i % channels.size()), request,
             n -> arrival.set(index, System.nanoTime())));
       }

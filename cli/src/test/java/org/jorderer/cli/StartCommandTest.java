@@ -2,8 +2,6 @@ package org.jorderer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
@@ -12,19 +10,13 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Header;
-import org.hyperledger.fabric.protos.common.HeaderType;
-import org.hyperledger.fabric.protos.common.Payload;
-import org.hyperledger.fabric.protos.common.SignatureHeader;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
-import org.hyperledger.fabric.protos.orderer.SeekInfo;
-import org.hyperledger.fabric.protos.orderer.SeekOldest;
-import org.hyperledger.fabric.protos.orderer.SeekPosition;
 import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.envelope.SeekPositions;
+import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.server.Orderer;
 import org.junit.jupiter.api.Test;
@@ -83,26 +75,8 @@ class StartCommandTest {
   static Block fetchOldest(int port, LocalSigner signer) throws Exception {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
-      SeekPosition oldest = SeekPosition.newBuilder().setOldest(SeekOldest.getDefaultInstance()).build();
-      SeekInfo seek = SeekInfo.newBuilder().setStart(oldest).setStop(oldest).build();
-      Instant now = Instant.now();
-      Payload payload = Payload.newBuilder()
-          .setHeader(Header.newBuilder()
-              .setChannelHeader(ChannelHeader.newBuilder()
-                  .setType(HeaderType.DELIVER_SEEK_INFO_VALUE)
-                  .setChannelId("demo")
-                  .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
-                  .build().toByteString())
-              .setSignatureHeader(SignatureHeader.newBuilder()
-                  .setCreator(signer.serializedIdentity())
-                  .setNonce(ByteString.copyFromUtf8("0123456789abcdef01234567"))
-                  .build().toByteString()))
-          .setData(seek.toByteString())
-          .build();
-      Envelope request = Envelope.newBuilder()
-          .setPayload(payload.toByteString())
-          .setSignature(ByteString.copyFrom(signer.sign(payload.toByteArray())))
-          .build();
+      Envelope request = new SignedEnvelopes(signer)
+          .seek("demo", SeekPositions.seek(SeekPositions.OLDEST, SeekPositions.OLDEST), Instant.now());
       var responses = new java.util.concurrent.LinkedBlockingQueue<DeliverResponse>();
       var observer = AtomicBroadcastGrpc.newStub(channel).deliver(new io.grpc.stub.StreamObserver<>() {
         @Override

@@ -6,7 +6,6 @@ import static org.jorderer.server.support.SeekRequests.seek;
 import static org.jorderer.server.support.SeekRequests.specified;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,15 +16,13 @@ import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Header;
-import org.hyperledger.fabric.protos.common.HeaderType;
 import org.hyperledger.fabric.protos.common.Payload;
-import org.hyperledger.fabric.protos.common.SignatureHeader;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.block.BlockSignatureVerifier;
+import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.consensus.solo.SoloChain;
 import org.jorderer.ledger.BlockHeaderHash;
 import org.jorderer.ledger.testing.Vectors;
@@ -73,8 +70,11 @@ class BroadcastEndToEndTest {
     int total = 10_000;
     int streams = 4;
     List<Envelope> envelopes = new ArrayList<>(total);
+    Set<String> sent = new HashSet<>();
     for (int i = 0; i < total; i++) {
-      envelopes.add(message("sampleorg", "tx-" + i, 200));
+      SignedEnvelopes.SignedEnvelope m = message("sampleorg", 200);
+      envelopes.add(m.envelope());
+      sent.add(m.txId());
     }
     ChannelConfig config;
     try (TestOrderer orderer = new TestOrderer(data)) {
@@ -112,9 +112,7 @@ class BroadcastEndToEndTest {
         }
         assertThat(deliver.poll(300)).as("nothing more than what was sent").isNull();
       }
-      for (int i = 0; i < total; i++) {
-        assertThat(seen).contains("tx-" + i);
-      }
+      assertThat(seen).isEqualTo(sent);
     }
   }
 
@@ -127,7 +125,7 @@ class BroadcastEndToEndTest {
       SoloChain chain = (SoloChain) channel.chain().orElseThrow();
       List<Envelope> envelopes = new ArrayList<>();
       for (int i = 0; i < streams * perStream; i++) {
-        envelopes.add(message("sampleorg", "burst-" + i, 100));
+        envelopes.add(message("sampleorg", 100).envelope());
       }
       int[] maxQueued = {0};
       Thread watcher = new Thread(() -> {
@@ -183,27 +181,11 @@ class BroadcastEndToEndTest {
     return success;
   }
 
-  private static Envelope message(String channelId, String txId, int dataBytes) {
-    Instant now = Instant.now();
-    Payload payload = Payload.newBuilder()
-        .setHeader(Header.newBuilder()
-            .setChannelHeader(ChannelHeader.newBuilder()
-                .setType(HeaderType.MESSAGE_VALUE)
-                .setChannelId(channelId)
-                .setTxId(txId)
-                .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
-                .build().toByteString())
-            .setSignatureHeader(SignatureHeader.newBuilder()
-                .setCreator(TestOrderer.SIGNER.serializedIdentity())
-                .setNonce(ByteString.copyFromUtf8(txId))
-                .build().toByteString()))
-        .setData(ByteString.copyFrom(new byte[dataBytes]))
-        .build();
-    return Envelope.newBuilder()
-        .setPayload(payload.toByteString())
-        .setSignature(ByteString.copyFrom(TestOrderer.SIGNER.sign(payload.toByteArray())))
-        .build();
+  private static SignedEnvelopes.SignedEnvelope message(String channelId, int dataBytes) {
+    return ENVELOPES.message(channelId, ByteString.copyFrom(new byte[dataBytes]), Instant.now());
   }
+
+  private static final SignedEnvelopes ENVELOPES = new SignedEnvelopes(TestOrderer.SIGNER);
 
   private static String txId(Envelope envelope) throws Exception {
     Payload payload = Payload.parseFrom(envelope.getPayload());

@@ -41,7 +41,8 @@ public final class MspGenerator {
 
   private MspGenerator() {}
 
-  static final String NODE_OUS = String.join("\n",
+  /** The config.yaml of a folder with NodeOUs on, each OU certified by the folder's root CA. */
+  public static final String NODE_OUS = String.join("\n",
       "NodeOUs:",
       "  Enable: true",
       "  ClientOUIdentifier:",

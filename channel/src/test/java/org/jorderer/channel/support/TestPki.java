@@ -146,22 +146,7 @@ public final class TestPki {
     }
   }
 
-  public static final String NODE_OUS_YAML = String.join("\n",
-      "NodeOUs:",
-      "  Enable: true",
-      "  ClientOUIdentifier:",
-      "    Certificate: cacerts/ca.pem",
-      "    OrganizationalUnitIdentifier: client",
-      "  PeerOUIdentifier:",
-      "    Certificate: cacerts/ca.pem",
-      "    OrganizationalUnitIdentifier: peer",
-      "  AdminOUIdentifier:",
-      "    Certificate: cacerts/ca.pem",
-      "    OrganizationalUnitIdentifier: admin",
-      "  OrdererOUIdentifier:",
-      "    Certificate: cacerts/ca.pem",
-      "    OrganizationalUnitIdentifier: orderer",
-      "");
+  public static final String NODE_OUS_YAML = org.jorderer.channel.msp.MspGenerator.NODE_OUS;
 
   private static void write(Path file, String text) throws IOException {
     Files.createDirectories(file.getParent());

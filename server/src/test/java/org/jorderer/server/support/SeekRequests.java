@@ -1,89 +1,66 @@
 package org.jorderer.server.support;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
-import java.security.SecureRandom;
 import java.time.Instant;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Header;
-import org.hyperledger.fabric.protos.common.HeaderType;
-import org.hyperledger.fabric.protos.common.Payload;
-import org.hyperledger.fabric.protos.common.SignatureHeader;
 import org.hyperledger.fabric.protos.orderer.SeekInfo;
-import org.hyperledger.fabric.protos.orderer.SeekNewest;
-import org.hyperledger.fabric.protos.orderer.SeekNextCommit;
-import org.hyperledger.fabric.protos.orderer.SeekOldest;
 import org.hyperledger.fabric.protos.orderer.SeekPosition;
-import org.hyperledger.fabric.protos.orderer.SeekSpecified;
+import org.jorderer.channel.envelope.SeekPositions;
+import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.msp.LocalSigner;
 
-/** Signed Deliver requests, built the way Fabric's {@code protoutil} builds them. */
+/** Deliver requests for the tests, well-formed or deliberately not, signed by one identity. */
 public final class SeekRequests {
-  private static final SecureRandom RANDOM = new SecureRandom();
-
-  private final LocalSigner signer;
+  private final SignedEnvelopes envelopes;
 
   public SeekRequests(LocalSigner signer) {
-    this.signer = signer;
+    this.envelopes = new SignedEnvelopes(signer);
   }
 
   public static SeekPosition oldest() {
-    return SeekPosition.newBuilder().setOldest(SeekOldest.getDefaultInstance()).build();
+    return SeekPositions.OLDEST;
   }
 
   public static SeekPosition newest() {
-    return SeekPosition.newBuilder().setNewest(SeekNewest.getDefaultInstance()).build();
+    return SeekPositions.NEWEST;
   }
 
   public static SeekPosition nextCommit() {
-    return SeekPosition.newBuilder().setNextCommit(SeekNextCommit.getDefaultInstance()).build();
+    return SeekPositions.NEXT_COMMIT;
   }
 
   public static SeekPosition specified(long number) {
-    return SeekPosition.newBuilder().setSpecified(SeekSpecified.newBuilder().setNumber(number)).build();
+    return SeekPositions.specified(number);
   }
 
   public static SeekInfo seek(SeekPosition start, SeekPosition stop) {
-    return SeekInfo.newBuilder().setStart(start).setStop(stop).build();
+    return SeekPositions.seek(start, stop);
   }
 
   public Envelope envelope(String channelId, SeekInfo seek) {
-    return envelope(channelId, seek.toByteString(), Instant.now());
+    return envelopes.seek(channelId, seek, Instant.now());
   }
 
   public Envelope envelope(String channelId, SeekInfo seek, Instant timestamp) {
-    return envelope(channelId, seek.toByteString(), timestamp);
+    return envelopes.seek(channelId, seek, timestamp);
   }
 
+  /** A request whose payload data is these bytes (a SeekInfo or not). */
   public Envelope envelope(String channelId, ByteString seekData, Instant timestamp) {
-    ChannelHeader channelHeader = ChannelHeader.newBuilder()
-        .setType(HeaderType.DELIVER_SEEK_INFO_VALUE)
+    return envelopes.sign(org.hyperledger.fabric.protos.common.ChannelHeader.newBuilder()
+        .setType(org.hyperledger.fabric.protos.common.HeaderType.DELIVER_SEEK_INFO_VALUE)
         .setChannelId(channelId)
-        .setTimestamp(Timestamp.newBuilder().setSeconds(timestamp.getEpochSecond()).setNanos(timestamp.getNano()))
-        .build();
-    return envelope(channelHeader.toByteString(), seekData);
+        .setTimestamp(com.google.protobuf.Timestamp.newBuilder()
+            .setSeconds(timestamp.getEpochSecond()).setNanos(timestamp.getNano()))
+        .build(), seekData);
   }
 
   /** An envelope with this channel header (possibly malformed) and payload data, signed. */
   public Envelope envelope(ByteString channelHeader, ByteString seekData) {
-    byte[] nonce = new byte[24];
-    RANDOM.nextBytes(nonce);
-    SignatureHeader signatureHeader = SignatureHeader.newBuilder()
-        .setCreator(signer.serializedIdentity())
-        .setNonce(ByteString.copyFrom(nonce))
-        .build();
-    Payload payload = Payload.newBuilder()
-        .setHeader(Header.newBuilder().setChannelHeader(channelHeader).setSignatureHeader(signatureHeader.toByteString()))
-        .setData(seekData)
-        .build();
-    return signed(payload.toByteString());
+    return envelopes.signWithChannelHeaderBytes(channelHeader, seekData);
   }
 
   public Envelope signed(ByteString payload) {
-    return Envelope.newBuilder()
-        .setPayload(payload)
-        .setSignature(ByteString.copyFrom(signer.sign(payload.toByteArray())))
-        .build();
+    return envelopes.signPayload(payload);
   }
 }
