@@ -27,6 +27,11 @@ final class StartCommand implements Callable<Integer> {
       description = "gRPC listen address (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1:7050")
   InetSocketAddress listen;
 
+  @Option(names = "--admin-listen", paramLabel = "HOST:PORT", converter = HostPort.class,
+      description = "Admin endpoint with the channel participation API, as osnadmin uses it (default: ${DEFAULT-VALUE}).",
+      defaultValue = "127.0.0.1:9443")
+  InetSocketAddress adminListen;
+
   @Option(names = "--msp-dir", paramLabel = "DIR",
       description = "The orderer's MSP folder (default: DATA/msp, generated on first start).")
   Path mspDir;
@@ -41,7 +46,7 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    OrdererSettings settings = OrdererSettings.embeddedDefault(data).withListen(listen);
+    OrdererSettings settings = OrdererSettings.embeddedDefault(data).withListen(listen).withAdminListen(adminListen);
     if (mspDir != null) {
       if (mspId == null) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
@@ -63,9 +68,9 @@ final class StartCommand implements Callable<Integer> {
       channels.append(channels.length() == 0 ? "" : ", ").append(id).append(" (height ").append(c.ledger().height())
           .append(')');
     }
-    System.out.printf("jorderer is serving on %s:%d with MSP %s; data in %s; channels: %s%n",
-        listen.getHostString(), orderer.port(), settings.mspId(), data.toAbsolutePath(),
-        channels.length() == 0 ? "none" : channels);
+    System.out.printf("jorderer is serving on %s:%d (admin API on %s:%d) with MSP %s; data in %s; channels: %s%n",
+        listen.getHostString(), orderer.port(), adminListen.getHostString(), orderer.adminPort(), settings.mspId(),
+        data.toAbsolutePath(), channels.length() == 0 ? "none" : channels);
     System.out.flush();
     if (onStarted != null) {
       onStarted.accept(orderer);

@@ -55,7 +55,8 @@ class StartCommandTest {
       CompletableFuture<Orderer> started = new CompletableFuture<>();
       command.onStarted = started::complete;
       Thread thread = new Thread(() -> {
-        int code = new picocli.CommandLine(command).execute("--data", data.toString(), "--listen", "127.0.0.1:0");
+        int code = new picocli.CommandLine(command).execute("--data", data.toString(), "--listen", "127.0.0.1:0",
+            "--admin-listen", "127.0.0.1:0");
         if (!started.isDone()) {
           started.completeExceptionally(new AssertionError("start exited with " + code));
         }

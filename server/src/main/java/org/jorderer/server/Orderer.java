@@ -26,6 +26,8 @@ import org.jorderer.server.broadcast.BroadcastMetrics;
 import org.jorderer.server.broadcast.BroadcastableChannel;
 import org.jorderer.server.channels.ChainFactory;
 import org.jorderer.server.channels.ChannelRegistry;
+import org.jorderer.server.participation.AdminServer;
+import org.jorderer.server.participation.ChannelParticipationHandler;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.deliver.DeliverMetrics;
 import org.slf4j.Logger;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
 /** One running orderer node: ledgers, channels, Deliver, and the gRPC listener, started in that order. */
 public final class Orderer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Orderer.class);
+  /** Fabric's {@code ChannelParticipation.MaxRequestBodySize} default. */
+  static final long DEFAULT_MAX_JOIN_REQUEST_BYTES = 1024 * 1024;
 
   private final OrdererSettings settings;
   private final LedgerDirectory ledgers;
@@ -42,10 +46,12 @@ public final class Orderer implements AutoCloseable {
   private final ExecutorService executor;
   private final OrdererServer server;
   private final LocalSigner signer;
+  private final AdminServer admin;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Orderer(OrdererSettings settings, LedgerDirectory ledgers, ChannelRegistry channels, PrometheusRegistry metrics,
-      ExecutorService executor, OrdererServer server, LocalSigner signer) {
+      ExecutorService executor, OrdererServer server, LocalSigner signer, AdminServer admin) {
+    this.admin = admin;
     this.settings = settings;
     this.ledgers = ledgers;
     this.channels = channels;
@@ -76,7 +82,17 @@ public final class Orderer implements AutoCloseable {
           new BroadcastMetrics(metrics), executor, Clock.systemUTC(), settings.deliver().expirationChecks());
       OrdererServer server = OrdererServer.start(new OrdererServer.Settings(settings.listen(),
           OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES), deliver, broadcast, executor);
-      return new Orderer(settings, ledgers, channels, metrics, executor, server, signer);
+      AdminServer admin = null;
+      if (settings.adminListen() != null) {
+        try {
+          admin = AdminServer.start(settings.adminListen(),
+              new ChannelParticipationHandler(channels, true, DEFAULT_MAX_JOIN_REQUEST_BYTES));
+        } catch (RuntimeException e) {
+          server.close();
+          throw e;
+        }
+      }
+      return new Orderer(settings, ledgers, channels, metrics, executor, server, signer, admin);
     } catch (RuntimeException e) {
       if (executor != null) {
         executor.shutdownNow();
@@ -141,6 +157,11 @@ public final class Orderer implements AutoCloseable {
     return server.port();
   }
 
+  /** The admin endpoint's port, or -1 when it is off. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
   public ChannelRegistry channels() {
     return channels;
   }
@@ -161,6 +182,9 @@ public final class Orderer implements AutoCloseable {
   public void close() {
     if (closed.getAndSet(true)) {
       return;
+    }
+    if (admin != null) {
+      admin.close();
     }
     channels.close();
     server.close();

@@ -17,6 +17,8 @@ import org.jorderer.server.deliver.DeliverHandler;
  * @param mspId {@code General.LocalMSPID}
  * @param generateMsp create the MSP folder when it does not exist yet
  * @param demoChannel the channel created on first start from the built-in solo profile, or null
+ * @param adminListen the admin endpoint ({@code Admin.ListenAddress}) serving the channel
+ *     participation API, or null for none
  */
 public record OrdererSettings(
     Path dataDir,
@@ -25,14 +27,15 @@ public record OrdererSettings(
     String mspId,
     boolean generateMsp,
     String demoChannel,
-    DeliverHandler.Settings deliver) {
+    DeliverHandler.Settings deliver,
+    InetSocketAddress adminListen) {
 
   public static final String DEFAULT_MSP_ID = "JordererMSP";
   public static final String DEMO_CHANNEL = "demo";
 
   public static OrdererSettings embeddedDefault(Path dataDir) {
     return new OrdererSettings(dataDir, new InetSocketAddress("127.0.0.1", 7050), dataDir.resolve("msp"),
-        DEFAULT_MSP_ID, true, DEMO_CHANNEL, DeliverHandler.Settings.defaults());
+        DEFAULT_MSP_ID, true, DEMO_CHANNEL, DeliverHandler.Settings.defaults(), new InetSocketAddress("127.0.0.1", 9443));
   }
 
   public Path ledgerDir() {
@@ -44,11 +47,15 @@ public record OrdererSettings(
   }
 
   public OrdererSettings withListen(InetSocketAddress address) {
-    return new OrdererSettings(dataDir, address, mspDir, mspId, generateMsp, demoChannel, deliver);
+    return new OrdererSettings(dataDir, address, mspDir, mspId, generateMsp, demoChannel, deliver, adminListen);
   }
 
   public OrdererSettings withMsp(Path dir, String id, boolean generate) {
-    return new OrdererSettings(dataDir, listen, dir, id, generate, demoChannel, deliver);
+    return new OrdererSettings(dataDir, listen, dir, id, generate, demoChannel, deliver, adminListen);
+  }
+
+  public OrdererSettings withAdminListen(InetSocketAddress address) {
+    return new OrdererSettings(dataDir, listen, mspDir, mspId, generateMsp, demoChannel, deliver, address);
   }
 
   static final Duration GENERATED_CERTIFICATE_VALIDITY = Duration.ofDays(3650);

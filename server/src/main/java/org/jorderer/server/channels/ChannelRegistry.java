@@ -104,6 +104,48 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     return channel;
   }
 
+  /**
+   * Joins a channel with its config block (the channel participation API's join). A genesis block
+   * creates the channel and starts its chain.
+   *
+   * @throws ParticipationException with Fabric's reason when the channel exists or the block is
+   *     not a usable join block
+   */
+  public synchronized ServedChannel join(Block configBlock) {
+    ChannelConfig config;
+    try {
+      config = configOf(configBlock);
+    } catch (IllegalArgumentException e) {
+      throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK, e.getMessage());
+    }
+    if (config.consortiums().size() > 0 || config.application().isEmpty()) {
+      throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK, "system channel not supported");
+    }
+    if (channels.containsKey(config.channelId()) || ledgers.channelIds().contains(config.channelId())) {
+      throw new ParticipationException(ParticipationException.Reason.ALREADY_EXISTS, "channel already exists");
+    }
+    if (configBlock.getHeader().getNumber() != 0) {
+      throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK,
+          "joining with config block " + configBlock.getHeader().getNumber()
+              + " (onboarding from other orderers) is not supported yet; join with the channel's genesis block");
+    }
+    return create(configBlock);
+  }
+
+  /**
+   * Leaves a channel: its chain halts (so Deliver streams end with SERVICE_UNAVAILABLE), its
+   * ledger is closed and deleted, and it is no longer served.
+   */
+  public synchronized void remove(String channelId) {
+    ServedChannel channel = channels.remove(channelId);
+    if (channel == null) {
+      throw new ParticipationException(ParticipationException.Reason.NOT_FOUND, "channel does not exist");
+    }
+    channel.halt("channel removed");
+    ledgers.remove(channelId);
+    log.info("Removed channel {}", channelId);
+  }
+
   private ChannelConfig lastConfig(String id, BlockStore store) {
     Block newest = store.readBlock(store.height() - 1);
     long index = BlockMetadataReader.lastConfigIndex(newest);

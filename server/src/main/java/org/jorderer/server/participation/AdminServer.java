@@ -1,0 +1,62 @@
+package org.jorderer.server.participation;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The orderer's admin endpoint ({@code Admin.ListenAddress}), serving the channel participation
+ * API. Plain HTTP for now, so the embedded default binds it to loopback only; TLS with required
+ * client certificates, as Fabric's, comes with the TLS work.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private AdminServer(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  public static AdminServer start(InetSocketAddress listen, ChannelParticipationHandler participation) {
+    try {
+      HttpServer server = HttpServer.create(listen, 16);
+      server.createContext(ChannelParticipationHandler.BASE, participation);
+      ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "admin-http");
+        t.setDaemon(true);
+        return t;
+      });
+      server.setExecutor(executor);
+      server.start();
+      log.info("Serving the channel participation API on http://{}{}", server.getAddress(),
+          ChannelParticipationHandler.CHANNELS);
+      return new AdminServer(server, executor);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on " + listen + " for the admin API: " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
