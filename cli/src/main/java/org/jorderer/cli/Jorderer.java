@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Jorderer.Version.class,
     description = "A Hyperledger Fabric ordering service.",
-    subcommands = {StartCommand.class, BroadcastCommand.class, LedgerCommand.class, BenchCommand.class,
-        CommandLine.HelpCommand.class})
+    subcommands = {StartCommand.class, ChannelCommand.class, FetchCommand.class, BroadcastCommand.class,
+        LedgerCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Jorderer {
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();

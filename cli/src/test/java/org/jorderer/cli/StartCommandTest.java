@@ -49,7 +49,7 @@ class StartCommandTest {
   }
 
   /** A node started through the command, on a free port, stopped on close. */
-  private record Running(Orderer orderer, StartCommand command, Thread thread) implements AutoCloseable {
+  record Running(Orderer orderer, StartCommand command, Thread thread) implements AutoCloseable {
     static Running start(Path data) throws Exception {
       StartCommand command = new StartCommand();
       CompletableFuture<Orderer> started = new CompletableFuture<>();

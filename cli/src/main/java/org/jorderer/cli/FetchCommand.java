@@ -1,0 +1,146 @@
+package org.jorderer.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.Status;
+import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import org.hyperledger.fabric.protos.orderer.DeliverResponse;
+import org.hyperledger.fabric.protos.orderer.SeekInfo;
+import org.hyperledger.fabric.protos.orderer.SeekPosition;
+import org.jorderer.channel.block.BlockMetadataReader;
+import org.jorderer.channel.envelope.SeekPositions;
+import org.jorderer.channel.envelope.SignedEnvelopes;
+import org.jorderer.channel.msp.LocalSigner;
+import org.jorderer.server.OrdererSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jorderer fetch}: one block over Deliver, written to a file as {@code peer channel fetch}
+ * writes it. {@code config} finds the newest block's last-config index and fetches that block.
+ */
+@Command(name = "fetch", mixinStandardHelpOptions = true,
+    description = "Fetch a block (oldest, newest, config or a number) over Deliver into a file, like peer channel fetch.")
+final class FetchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "oldest|newest|config|N", description = "Which block.")
+  String which;
+
+  @Option(names = {"-c", "--channel"}, paramLabel = "ID", defaultValue = "demo", description = "Channel (default: ${DEFAULT-VALUE}).")
+  String channel;
+
+  @Option(names = "-o", paramLabel = "FILE", description = "Output file (default: <channel>_<which>.block).")
+  Path output;
+
+  @Option(names = "--address", paramLabel = "HOST:PORT", converter = HostPort.class, defaultValue = "127.0.0.1:7050",
+      description = "The orderer (default: ${DEFAULT-VALUE}).")
+  InetSocketAddress address;
+
+  @Option(names = "--msp-dir", paramLabel = "DIR", defaultValue = "data/admin-msp",
+      description = "MSP folder to sign the request with (default: ${DEFAULT-VALUE}).")
+  Path mspDir;
+
+  @Option(names = "--msp-id", paramLabel = "ID", defaultValue = OrdererSettings.DEFAULT_MSP_ID,
+      description = "Its MSP ID (default: ${DEFAULT-VALUE}).")
+  String mspId;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    SignedEnvelopes envelopes = new SignedEnvelopes(LocalSigner.load(mspDir, mspId));
+    ManagedChannel connection = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+        .usePlaintext()
+        .maxInboundMessageSize(Integer.MAX_VALUE)
+        .build();
+    try {
+      SeekPosition position = switch (which) {
+        case "oldest" -> SeekPositions.OLDEST;
+        case "newest", "config" -> SeekPositions.NEWEST;
+        default -> {
+          try {
+            yield SeekPositions.specified(Long.parseUnsignedLong(which));
+          } catch (NumberFormatException e) {
+            err.println("expected oldest, newest, config or a block number, got '" + which + "'");
+            yield null;
+          }
+        }
+      };
+      if (position == null) {
+        return 2;
+      }
+      Block block = fetch(connection, envelopes, position, err);
+      if (block != null && which.equals("config")) {
+        block = fetch(connection, envelopes, SeekPositions.specified(BlockMetadataReader.lastConfigIndex(block)), err);
+      }
+      if (block == null) {
+        return 1;
+      }
+      Path file = output != null ? output : Path.of(channel + "_" + which + ".block");
+      Files.write(file, block.toByteArray());
+      spec.commandLine().getOut().printf("Received block: %d%n", block.getHeader().getNumber());
+      return 0;
+    } finally {
+      connection.shutdownNow();
+    }
+  }
+
+  private Block fetch(ManagedChannel connection, SignedEnvelopes envelopes, SeekPosition position, PrintWriter err)
+      throws InterruptedException {
+    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
+    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
+      @Override
+      public void onNext(DeliverResponse value) {
+        responses.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        responses.add(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    });
+    SeekInfo seek = SeekPositions.seek(position, position).toBuilder()
+        .setBehavior(SeekInfo.SeekBehavior.FAIL_IF_NOT_READY).build();
+    requests.onNext(envelopes.seek(channel, seek, Instant.now()));
+    Block block = null;
+    while (true) {
+      Object next = responses.poll(30, TimeUnit.SECONDS);
+      if (next == null) {
+        err.println("no answer from " + address + " within 30 s");
+        return null;
+      }
+      if (next instanceof Throwable t) {
+        err.println("deliver failed: " + io.grpc.Status.fromThrowable(t));
+        return null;
+      }
+      DeliverResponse response = (DeliverResponse) next;
+      if (response.hasBlock()) {
+        block = response.getBlock();
+      } else {
+        requests.onCompleted();
+        if (response.getStatus() != Status.SUCCESS) {
+          err.println("can't read the block: " + response.getStatus());
+          return null;
+        }
+        return block;
+      }
+    }
+  }
+}
