@@ -1,0 +1,223 @@
+package org.jorderer.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jorderer.server.config.OrdererConfiguration.BootstrapMethod;
+import org.jorderer.server.config.OrdererConfiguration.General;
+import org.jorderer.server.config.OrdererConfiguration.MetricsProvider;
+import org.jorderer.server.config.OrdererConfiguration.Tls;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading orderer.yaml files: every key, defaults for what is missing, relative paths. */
+class OrdererYamlLoadTest {
+  @TempDir Path dir;
+
+  @Test
+  void aFileWithEveryKeyParsesToItsValues() {
+    Path file = ConfigFiles.write(dir.resolve("etc"), "orderer.yaml", ConfigFiles.fullText());
+    Path etc = file.getParent().toAbsolutePath();
+
+    LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
+    OrdererConfiguration c = loaded.config();
+
+    assertThat(loaded.warnings()).isEmpty();
+    assertThat(loaded.source()).contains(file.toAbsolutePath());
+    assertThat(loaded.embeddedDefault()).isFalse();
+    General g = c.general();
+    assertThat(g.listenAddress()).isEqualTo("0.0.0.0");
+    assertThat(g.listenPort()).isEqualTo(7150);
+    assertThat(g.tls()).isEqualTo(new Tls(true, Optional.of(etc.resolve("tls/server.key")),
+        Optional.of(etc.resolve("tls/server.crt")), List.of(etc.resolve("tls/ca.crt"),
+        Path.of("/etc/hyperledger/other-ca.crt")), true, List.of(etc.resolve("tls/client-ca.crt"))));
+    assertThat(g.keepalive().serverMinInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(g.keepalive().serverInterval()).isEqualTo(Duration.ofHours(1));
+    assertThat(g.keepalive().serverTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(g.maxRecvMsgSize()).isEqualTo(52_428_800);
+    assertThat(g.maxSendMsgSize()).isEqualTo(50 * 1024 * 1024);
+    assertThat(g.bootstrapMethod()).isEqualTo(BootstrapMethod.NONE);
+    assertThat(g.localMspDir()).isEqualTo(etc.resolve("msp"));
+    assertThat(g.localMspId()).isEqualTo("OrdererMSP");
+    assertThat(g.authentication().timeWindow()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(g.authentication().noExpirationChecks()).isTrue();
+    assertThat(c.fileLedger().location()).isEqualTo(etc.resolve("ledger"));
+    assertThat(c.operations().listenAddress()).isEqualTo("0.0.0.0:9444");
+    assertThat(c.operations().tls()).isEqualTo(new Tls(true, Optional.of(Path.of("/etc/ops/server.key")),
+        Optional.of(Path.of("/etc/ops/server.crt")), List.of(), false, List.of()));
+    assertThat(c.metrics().provider()).isEqualTo(MetricsProvider.PROMETHEUS);
+    assertThat(c.metrics().statsd().network()).isEqualTo("tcp");
+    assertThat(c.metrics().statsd().address()).isEqualTo("statsd.example.com:8125");
+    assertThat(c.metrics().statsd().writeInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.metrics().statsd().prefix()).isEqualTo("orderer0");
+    assertThat(c.admin().listenAddress()).isEqualTo("0.0.0.0:7053");
+    assertThat(c.admin().tls()).isEqualTo(new Tls(true, Optional.of(etc.resolve("admin/server.key")),
+        Optional.of(etc.resolve("admin/server.crt")), List.of(etc.resolve("admin/ca.crt")), true,
+        List.of(etc.resolve("admin/client-ca.crt"))));
+    assertThat(c.channelParticipation().enabled()).isTrue();
+    assertThat(c.channelParticipation().maxRequestBodySize()).isEqualTo(2 * 1024 * 1024);
+    assertThat(c.consensus().walDir()).contains("/var/hyperledger/production/orderer/etcdraft/wal");
+    assertThat(c.consensus().snapDir()).contains("/var/hyperledger/production/orderer/etcdraft/snapshot");
+    assertThat(c.consensus().text("evictionsuspicion")).contains("10m");
+  }
+
+  @Test
+  void fabricSectionsJordererDoesNotUseAreReportedAsIgnoredNotUnknown() {
+    Path file = ConfigFiles.write(dir, "orderer.yaml", ConfigFiles.fullText());
+
+    LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
+
+    assertThat(loaded.warnings()).isEmpty();
+    assertThat(loaded.ignoredFabricKeys()).containsExactly("General.Backoff", "General.Throttling", "General.Cluster",
+        "General.BootstrapFile", "General.Profile", "General.BCCSP", "Debug");
+  }
+
+  @Test
+  void missingSectionsAndKeysFallBackToFabricDefaults() {
+    Path file = ConfigFiles.write(dir, "orderer.yaml", """
+        General:
+            ListenPort: 7051
+        """);
+
+    OrdererConfiguration c = OrdererYaml.load(Optional.of(file), Map.of()).config();
+
+    OrdererConfiguration defaults = OrdererConfiguration.fabricDefaults();
+    assertThat(c.general().listenPort()).isEqualTo(7051);
+    assertThat(c.general().listenAddress()).isEqualTo("127.0.0.1");
+    assertThat(c.general().tls()).isEqualTo(defaults.general().tls());
+    assertThat(c.general().keepalive()).isEqualTo(defaults.general().keepalive());
+    assertThat(c.general().keepalive().serverMinInterval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.general().keepalive().serverInterval()).isEqualTo(Duration.ofSeconds(7200));
+    assertThat(c.general().keepalive().serverTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.general().maxRecvMsgSize()).isEqualTo(104_857_600);
+    assertThat(c.general().maxSendMsgSize()).isEqualTo(104_857_600);
+    assertThat(c.general().bootstrapMethod()).isEqualTo(BootstrapMethod.NONE);
+    assertThat(c.general().localMspId()).isEqualTo("SampleOrg");
+    assertThat(c.general().authentication()).isEqualTo(defaults.general().authentication());
+    assertThat(c.general().authentication().timeWindow()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(c.fileLedger().location()).isEqualTo(Path.of("/var/hyperledger/production/orderer"));
+    assertThat(c.operations()).isEqualTo(defaults.operations());
+    assertThat(c.operations().listenAddress()).isEqualTo("127.0.0.1:8443");
+    assertThat(c.metrics()).isEqualTo(defaults.metrics());
+    assertThat(c.admin()).isEqualTo(defaults.admin());
+    assertThat(c.admin().listenAddress()).isEqualTo("127.0.0.1:9443");
+    assertThat(c.admin().tls().clientAuthRequired()).isTrue();
+    assertThat(c.channelParticipation()).isEqualTo(defaults.channelParticipation());
+    assertThat(c.channelParticipation().maxRequestBodySize()).isEqualTo(1024 * 1024);
+    assertThat(c.consensus().raw()).isEmpty();
+  }
+
+  @Test
+  void emptyValuesAndZerosMeanTheDefaultAsInFabric() {
+    Path file = ConfigFiles.write(dir, "orderer.yaml", """
+        General:
+            ListenAddress:
+            LocalMSPID: ""
+            MaxRecvMsgSize: 0
+            Keepalive:
+                ServerTimeout: 0s
+        Operations:
+        """);
+
+    OrdererConfiguration c = OrdererYaml.load(Optional.of(file), Map.of()).config();
+
+    assertThat(c.general().listenAddress()).isEqualTo("127.0.0.1");
+    assertThat(c.general().localMspId()).isEqualTo("SampleOrg");
+    assertThat(c.general().maxRecvMsgSize()).isEqualTo(104_857_600);
+    assertThat(c.general().keepalive().serverTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.operations().listenAddress()).isEqualTo("127.0.0.1:8443");
+  }
+
+  @Test
+  void anEmptyFileIsAllDefaults() {
+    Path file = ConfigFiles.write(dir, "orderer.yaml", "# nothing\n");
+
+    LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
+
+    assertThat(loaded.warnings()).isEmpty();
+    assertThat(loaded.config().general()).isEqualTo(new General("127.0.0.1", 7050,
+        OrdererConfiguration.fabricDefaults().general().tls(), OrdererConfiguration.fabricDefaults().general()
+            .keepalive(), 104_857_600, 104_857_600, BootstrapMethod.NONE, dir.toAbsolutePath().resolve("msp"),
+        "SampleOrg", OrdererConfiguration.fabricDefaults().general().authentication()));
+  }
+
+  @Test
+  void relativePathsResolveAgainstTheFilesFolderNotTheWorkingDirectory() {
+    Path file = ConfigFiles.write(dir.resolve("a/b"), "orderer.yaml", """
+        General:
+            LocalMSPDir: ../msp
+            TLS:
+                RootCAs: [tls/ca.crt, /abs/ca.crt]
+        FileLedger:
+            Location: ./chains
+        """);
+    Path folder = dir.toAbsolutePath().resolve("a/b");
+
+    OrdererConfiguration c = OrdererYaml.load(Optional.of(file), Map.of()).config();
+
+    assertThat(c.general().localMspDir()).isEqualTo(dir.toAbsolutePath().resolve("a/msp"));
+    assertThat(c.general().tls().rootCas()).containsExactly(folder.resolve("tls/ca.crt"), Path.of("/abs/ca.crt"));
+    assertThat(c.fileLedger().location()).isEqualTo(folder.resolve("chains"));
+  }
+
+  @Test
+  void keysMatchWithoutRegardToCaseAsViperDoes() {
+    Path file = ConfigFiles.write(dir, "orderer.yaml", """
+        general:
+            listenport: 7055
+            tls:
+                ENABLED: false
+        fileledger:
+            location: /data/ledger
+        """);
+
+    LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
+
+    assertThat(loaded.warnings()).isEmpty();
+    assertThat(loaded.config().general().listenPort()).isEqualTo(7055);
+    assertThat(loaded.config().fileLedger().location()).isEqualTo(Path.of("/data/ledger"));
+  }
+
+  @Test
+  void booleansAcceptYaml11WordsAsGoYamlDoes() {
+    Path file = ConfigFiles.write(dir, "orderer.yaml", """
+        General:
+            Authentication:
+                NoExpirationChecks: on
+        ChannelParticipation:
+            Enabled: Yes
+        Admin:
+            TLS:
+                ClientAuthRequired: no
+        """);
+
+    OrdererConfiguration c = OrdererYaml.load(Optional.of(file), Map.of()).config();
+
+    assertThat(c.general().authentication().noExpirationChecks()).isTrue();
+    assertThat(c.channelParticipation().enabled()).isTrue();
+    assertThat(c.admin().tls().clientAuthRequired()).isFalse();
+  }
+
+  @Test
+  void withNoFileTheEmbeddedDefaultKeepsEverythingUnderTheDataFolder() {
+    LoadedConfig loaded = OrdererYaml.load(Optional.empty(), Map.of());
+
+    assertThat(loaded.embeddedDefault()).isTrue();
+    assertThat(loaded.warnings()).isEmpty();
+    OrdererConfiguration c = loaded.config();
+    assertThat(c).isEqualTo(OrdererConfiguration.embeddedDefault(Path.of("data")));
+    assertThat(c.fileLedger().location()).isEqualTo(Path.of("data/ledger"));
+    assertThat(c.general().localMspDir()).isEqualTo(Path.of("data/msp"));
+    assertThat(c.general().localMspId()).isEqualTo("JordererMSP");
+    assertThat(c.general().listenAddress()).isEqualTo("127.0.0.1");
+    assertThat(c.general().listenPort()).isEqualTo(7050);
+    assertThat(c.channelParticipation().enabled()).isTrue();
+
+    assertThat(OrdererYaml.load(Optional.empty(), Map.of(), Path.of("/srv/jo")).config().fileLedger().location())
+        .isEqualTo(Path.of("/srv/jo/ledger"));
+  }
+}
