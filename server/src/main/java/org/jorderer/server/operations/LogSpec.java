@@ -1,6 +1,8 @@
 package org.jorderer.server.operations;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -84,11 +86,15 @@ public record LogSpec(FabricLevel defaultLevel, SortedMap<String, FabricLevel> l
   /** Fabric's normalised form: the entries sorted as {@code name=level}, then the default. */
   @Override
   public String toString() {
-    StringBuilder out = new StringBuilder();
+    // Fabric sorts the formatted "name=level" fields, not the names: "a.b.=debug" sorts before
+    // "a=info" because '.' is below '='.
+    List<String> fields = new ArrayList<>();
     for (Map.Entry<String, FabricLevel> e : loggers.entrySet()) {
-      out.append(e.getKey()).append('=').append(e.getValue().specName()).append(':');
+      fields.add(e.getKey() + "=" + e.getValue().specName());
     }
-    return out.append(defaultLevel.specName()).toString();
+    fields.sort(null);
+    fields.add(defaultLevel.specName());
+    return String.join(":", fields);
   }
 
   private static IllegalArgumentException bad(String spec, String what) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -58,6 +59,8 @@ public final class OperationsServer implements AutoCloseable {
   private final LogLevels logLevels;
   private final VersionInfo version;
   private final OperationsSettings settings;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   private OperationsServer(HttpServer http, ExecutorService executor, OperationsSettings settings,
       List<PrometheusTextWriter.Source> metricSources, HealthChecks checks, LogLevels logLevels,
@@ -147,10 +150,24 @@ public final class OperationsServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
-  /** Stops listening, gives exchanges in progress a second to finish, and ends the threads. */
+  /** Stops listening, gives requests in progress up to a second to finish, and ends the threads. */
   @Override
   public void close() {
-    http.stop(1);
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    // JDK 17's HttpServer.stop(delay) waits the whole delay even when idle (JDK-8304065), so
+    // wait for our own requests in progress, briefly, and then stop at once.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    http.stop(0);
     executor.shutdown();
     try {
       if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
@@ -163,6 +180,7 @@ public final class OperationsServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) {
+    inFlight.incrementAndGet();
     try (exchange) {
       try {
         route(exchange);
@@ -179,6 +197,8 @@ public final class OperationsServer implements AutoCloseable {
           // Headers were already sent; the client sees a cut response.
         }
       }
+    } finally {
+      inFlight.decrementAndGet();
     }
   }
 
