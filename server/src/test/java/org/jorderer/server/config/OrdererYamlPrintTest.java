@@ -3,8 +3,12 @@ package org.jorderer.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,5 +101,27 @@ class OrdererYamlPrintTest {
     assertThat(OrdererYamlPrinter.scalar("C:\\msp")).isEqualTo("\"C:\\\\msp\"");
     assertThat(OrdererYamlPrinter.scalar("127.0.0.1:8443")).isEqualTo("127.0.0.1:8443");
     assertThat(OrdererYamlPrinter.scalar("/var/hyperledger/msp")).isEqualTo("/var/hyperledger/msp");
+  }
+
+  @Test
+  void thePrintedLayoutHasExactlyTheKeysTheLoaderReads() {
+    Object printed = new Load(LoadSettings.builder().build())
+        .loadFromString(OrdererYaml.print(OrdererConfiguration.fabricDefaults()));
+    List<String> leaves = new ArrayList<>();
+    flatten("", (Map<?, ?>) printed, leaves);
+    leaves.remove("Consensus");
+
+    assertThat(leaves).containsExactlyElementsOf(OrdererYamlKeys.LEAVES);
+  }
+
+  private static void flatten(String prefix, Map<?, ?> map, List<String> out) {
+    map.forEach((k, v) -> {
+      String path = prefix.isEmpty() ? String.valueOf(k) : prefix + "." + k;
+      if (v instanceof Map<?, ?> m && !m.isEmpty()) {
+        flatten(path, m, out);
+      } else {
+        out.add(path);
+      }
+    });
   }
 }
