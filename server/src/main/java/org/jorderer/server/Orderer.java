@@ -75,17 +75,19 @@ public final class Orderer implements AutoCloseable {
       }
       executor = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
           ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
-      DeliverHandler deliver = new DeliverHandler(channels, settings.deliver(), new DeliverMetrics(metrics), executor,
+      DeliverHandler.Settings deliverSettings = new DeliverHandler.Settings(settings.deliver().timeWindow(),
+          settings.tls().mutual(), settings.deliver().expirationChecks());
+      DeliverHandler deliver = new DeliverHandler(channels, deliverSettings, new DeliverMetrics(metrics), executor,
           Clock.systemUTC());
       ChannelRegistry registry = channels;
       BroadcastHandler broadcast = new BroadcastHandler(id -> registry.channel(id).map(BroadcastableChannel.class::cast),
           new BroadcastMetrics(metrics), executor, Clock.systemUTC(), settings.deliver().expirationChecks());
       OrdererServer server = OrdererServer.start(new OrdererServer.Settings(settings.listen(),
-          OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES), deliver, broadcast, executor);
+          OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES, settings.tls()), deliver, broadcast, executor);
       AdminServer admin = null;
       if (settings.adminListen() != null) {
         try {
-          admin = AdminServer.start(settings.adminListen(),
+          admin = AdminServer.start(settings.adminListen(), settings.adminTls(),
               new ChannelParticipationHandler(channels, true, DEFAULT_MAX_JOIN_REQUEST_BYTES));
         } catch (RuntimeException e) {
           server.close();

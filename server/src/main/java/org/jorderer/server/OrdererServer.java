@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.jorderer.server.broadcast.BroadcastHandler;
+import org.jorderer.server.tls.TlsContexts;
+import org.jorderer.server.tls.TlsSettings;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +24,13 @@ public final class OrdererServer implements AutoCloseable {
    * @param listen address and port ({@code General.ListenAddress}/{@code ListenPort}); port 0 picks one
    * @param maxRecvMessageBytes {@code General.MaxRecvMsgSize}, 100 MiB by default as in Fabric;
    *     a larger request is refused by the transport before any of our code sees it
+   * @param tls {@code General.TLS}: server TLS, and client certificates when required
    */
-  public record Settings(InetSocketAddress listen, int maxRecvMessageBytes) {
+  public record Settings(InetSocketAddress listen, int maxRecvMessageBytes, TlsSettings tls) {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
 
     public static Settings listeningOn(InetSocketAddress listen) {
-      return new Settings(listen, DEFAULT_MAX_MESSAGE_BYTES);
+      return new Settings(listen, DEFAULT_MAX_MESSAGE_BYTES, TlsSettings.DISABLED);
     }
   }
 
@@ -47,7 +50,10 @@ public final class OrdererServer implements AutoCloseable {
         .addMethod(broadcast.methodDefinition())
         .addMethod(deliver.methodDefinition())
         .build();
-    Server server = NettyServerBuilder.forAddress(settings.listen())
+    NettyServerBuilder builder = settings.tls().enabled()
+        ? NettyServerBuilder.forAddress(settings.listen(), TlsContexts.grpc(settings.tls()))
+        : NettyServerBuilder.forAddress(settings.listen());
+    Server server = builder
         .executor(executor)
         .maxInboundMessageSize(settings.maxRecvMessageBytes())
         .addService(atomicBroadcast)
@@ -57,7 +63,8 @@ public final class OrdererServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
     }
-    log.info("Serving orderer.AtomicBroadcast on {}", server.getListenSockets());
+    log.info("Serving orderer.AtomicBroadcast on {}{}", server.getListenSockets(),
+        settings.tls().enabled() ? (settings.tls().clientAuthRequired() ? " with mutual TLS" : " with TLS") : "");
     return new OrdererServer(server);
   }
 

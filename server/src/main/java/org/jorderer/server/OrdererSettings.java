@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.jorderer.server.deliver.DeliverHandler;
+import org.jorderer.server.tls.TlsSettings;
 
 /**
  * What an orderer process needs to start. {@link #embeddedDefault} is the single node that
@@ -19,6 +20,9 @@ import org.jorderer.server.deliver.DeliverHandler;
  * @param demoChannel the channel created on first start from the built-in solo profile, or null
  * @param adminListen the admin endpoint ({@code Admin.ListenAddress}) serving the channel
  *     participation API, or null for none
+ * @param tls {@code General.TLS} for the gRPC port; with client authentication it also turns on
+ *     Deliver's TLS binding check
+ * @param adminTls {@code Admin.TLS}
  */
 public record OrdererSettings(
     Path dataDir,
@@ -28,14 +32,17 @@ public record OrdererSettings(
     boolean generateMsp,
     String demoChannel,
     DeliverHandler.Settings deliver,
-    InetSocketAddress adminListen) {
+    InetSocketAddress adminListen,
+    TlsSettings tls,
+    TlsSettings adminTls) {
 
   public static final String DEFAULT_MSP_ID = "JordererMSP";
   public static final String DEMO_CHANNEL = "demo";
 
   public static OrdererSettings embeddedDefault(Path dataDir) {
     return new OrdererSettings(dataDir, new InetSocketAddress("127.0.0.1", 7050), dataDir.resolve("msp"),
-        DEFAULT_MSP_ID, true, DEMO_CHANNEL, DeliverHandler.Settings.defaults(), new InetSocketAddress("127.0.0.1", 9443));
+        DEFAULT_MSP_ID, true, DEMO_CHANNEL, DeliverHandler.Settings.defaults(), new InetSocketAddress("127.0.0.1", 9443),
+        TlsSettings.DISABLED, TlsSettings.DISABLED);
   }
 
   public Path ledgerDir() {
@@ -47,15 +54,19 @@ public record OrdererSettings(
   }
 
   public OrdererSettings withListen(InetSocketAddress address) {
-    return new OrdererSettings(dataDir, address, mspDir, mspId, generateMsp, demoChannel, deliver, adminListen);
+    return new OrdererSettings(dataDir, address, mspDir, mspId, generateMsp, demoChannel, deliver, adminListen, tls, adminTls);
   }
 
   public OrdererSettings withMsp(Path dir, String id, boolean generate) {
-    return new OrdererSettings(dataDir, listen, dir, id, generate, demoChannel, deliver, adminListen);
+    return new OrdererSettings(dataDir, listen, dir, id, generate, demoChannel, deliver, adminListen, tls, adminTls);
+  }
+
+  public OrdererSettings withTls(TlsSettings grpc, TlsSettings admin) {
+    return new OrdererSettings(dataDir, listen, mspDir, mspId, generateMsp, demoChannel, deliver, adminListen, grpc, admin);
   }
 
   public OrdererSettings withAdminListen(InetSocketAddress address) {
-    return new OrdererSettings(dataDir, listen, mspDir, mspId, generateMsp, demoChannel, deliver, address);
+    return new OrdererSettings(dataDir, listen, mspDir, mspId, generateMsp, demoChannel, deliver, address, tls, adminTls);
   }
 
   static final Duration GENERATED_CERTIFICATE_VALIDITY = Duration.ofDays(3650);

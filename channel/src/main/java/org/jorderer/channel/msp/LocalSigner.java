@@ -115,7 +115,8 @@ public final class LocalSigner {
   }
 
   /** PKCS#8 ("PRIVATE KEY", what cryptogen and fabric-ca write) or SEC1 ("EC PRIVATE KEY"). */
-  static PrivateKey readPrivateKey(Path file) throws IOException, GeneralSecurityException {
+  /** Reads a PEM private key, PKCS#8 or SEC1 (both appear in Fabric MSP and TLS folders). */
+  public static PrivateKey readPrivateKey(Path file) throws IOException, GeneralSecurityException {
     String text = Files.readString(file, StandardCharsets.ISO_8859_1);
     Pem.Block block = Pem.decodeFirst(text.getBytes(StandardCharsets.ISO_8859_1));
     if (block == null) {

@@ -1,6 +1,13 @@
 package org.jorderer.server.participation;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import org.jorderer.server.tls.TlsContexts;
+import org.jorderer.server.tls.TlsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The orderer's admin endpoint ({@code Admin.ListenAddress}), serving the channel participation
- * API. Plain HTTP for now, so the embedded default binds it to loopback only; TLS with required
- * client certificates, as Fabric's, comes with the TLS work.
+ * API: HTTPS with required client certificates when configured (as Fabric's), plain HTTP bound
+ * to loopback in the embedded default.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -27,8 +34,32 @@ public final class AdminServer implements AutoCloseable {
   }
 
   public static AdminServer start(InetSocketAddress listen, ChannelParticipationHandler participation) {
+    return start(listen, TlsSettings.DISABLED, participation);
+  }
+
+  /**
+   * With {@code tls} enabled the endpoint speaks HTTPS and, when {@code clientAuthRequired},
+   * accepts only clients whose certificate chains to its client root CAs, as Fabric's admin
+   * endpoint does.
+   */
+  public static AdminServer start(InetSocketAddress listen, TlsSettings tls, ChannelParticipationHandler participation) {
     try {
-      HttpServer server = HttpServer.create(listen, 16);
+      HttpServer server;
+      if (tls.enabled()) {
+        HttpsServer https = HttpsServer.create(listen, 16);
+        SSLContext context = TlsContexts.ssl(tls);
+        https.setHttpsConfigurator(new HttpsConfigurator(context) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters parameters = context.getDefaultSSLParameters();
+            parameters.setNeedClientAuth(tls.clientAuthRequired());
+            params.setSSLParameters(parameters);
+          }
+        });
+        server = https;
+      } else {
+        server = HttpServer.create(listen, 16);
+      }
       server.createContext(ChannelParticipationHandler.BASE, participation);
       ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "admin-http");
@@ -37,8 +68,8 @@ public final class AdminServer implements AutoCloseable {
       });
       server.setExecutor(executor);
       server.start();
-      log.info("Serving the channel participation API on http://{}{}", server.getAddress(),
-          ChannelParticipationHandler.CHANNELS);
+      log.info("Serving the channel participation API on {}://{}{}", tls.enabled() ? "https" : "http",
+          server.getAddress(), ChannelParticipationHandler.CHANNELS);
       return new AdminServer(server, executor);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + listen + " for the admin API: " + e.getMessage(), e);

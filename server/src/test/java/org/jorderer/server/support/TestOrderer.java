@@ -36,6 +36,7 @@ import org.jorderer.server.channels.ChannelRegistry;
 import org.jorderer.server.channels.ServedChannel;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.deliver.DeliverMetrics;
+import org.jorderer.server.tls.TlsSettings;
 
 /** A real orderer on a loopback port over a real data directory, and clients for it. */
 public final class TestOrderer implements AutoCloseable {
@@ -47,14 +48,18 @@ public final class TestOrderer implements AutoCloseable {
   private final List<ManagedChannel> clients = new ArrayList<>();
 
   public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock) {
+    this(dataDir, settings, clock, TlsSettings.DISABLED);
+  }
+
+  public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock, TlsSettings tls) {
     ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
     channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
         Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics)));
     DeliverHandler deliver = new DeliverHandler(channels, settings, new DeliverMetrics(metrics), executor, clock);
     BroadcastHandler broadcast = new BroadcastHandler(id -> channels.channel(id).map(BroadcastableChannel.class::cast),
         new BroadcastMetrics(metrics), executor, clock, settings.expirationChecks());
-    server = OrdererServer.start(OrdererServer.Settings.listeningOn(new InetSocketAddress("127.0.0.1", 0)), deliver,
-        broadcast, executor);
+    server = OrdererServer.start(new OrdererServer.Settings(new InetSocketAddress("127.0.0.1", 0),
+        OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES, tls), deliver, broadcast, executor);
   }
 
   public TestOrderer(Path dataDir) {
@@ -105,10 +110,18 @@ public final class TestOrderer implements AutoCloseable {
   }
 
   public ManagedChannel connect() {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+    return track(NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext()
         .maxInboundMessageSize(OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES)
-        .build();
+        .build());
+  }
+
+  /** A connection with these TLS credentials (server trust, and a client certificate if any). */
+  public ManagedChannel connect(io.grpc.ChannelCredentials credentials) {
+    return track(io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), credentials).build());
+  }
+
+  private ManagedChannel track(ManagedChannel channel) {
     synchronized (clients) {
       clients.add(channel);
     }
