@@ -1,5 +1,6 @@
 package org.jorderer.server.config;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -84,6 +85,17 @@ public record OrdererConfiguration(
         fabric.consensus());
   }
 
+  /** A HOST:PORT the loader accepted (IPv6 in brackets, host possibly empty) as a socket address. */
+  static InetSocketAddress socketAddress(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    String host = hostPort.substring(0, colon);
+    int port = Integer.parseInt(hostPort.substring(colon + 1));
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+  }
+
   /**
    * {@code General}: the client-facing gRPC listener and the node's identity.
    *
@@ -110,6 +122,11 @@ public record OrdererConfiguration(
       Objects.requireNonNull(localMspDir, "localMspDir");
       Objects.requireNonNull(localMspId, "localMspId");
       Objects.requireNonNull(authentication, "authentication");
+    }
+
+    /** The gRPC listener's address to bind ({@code ListenAddress}:{@code ListenPort}). */
+    public InetSocketAddress listenSocket() {
+      return new InetSocketAddress(listenAddress, listenPort);
     }
   }
 
@@ -190,6 +207,11 @@ public record OrdererConfiguration(
       Objects.requireNonNull(listenAddress, "listenAddress");
       Objects.requireNonNull(tls, "tls");
     }
+
+    /** {@code ListenAddress} as an address to bind; an empty host means every interface, as in Go. */
+    public InetSocketAddress listenSocket() {
+      return socketAddress(listenAddress);
+    }
   }
 
   /** {@code Metrics}. */
@@ -230,6 +252,11 @@ public record OrdererConfiguration(
     public Admin {
       Objects.requireNonNull(listenAddress, "listenAddress");
       Objects.requireNonNull(tls, "tls");
+    }
+
+    /** {@code ListenAddress} as an address to bind; an empty host means every interface, as in Go. */
+    public InetSocketAddress listenSocket() {
+      return socketAddress(listenAddress);
     }
   }
 

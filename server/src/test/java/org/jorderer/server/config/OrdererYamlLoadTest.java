@@ -220,4 +220,15 @@ class OrdererYamlLoadTest {
     assertThat(OrdererYaml.load(Optional.empty(), Map.of(), Path.of("/srv/jo")).config().fileLedger().location())
         .isEqualTo(Path.of("/srv/jo/ledger"));
   }
+
+  @Test
+  void listenAddressesBecomeSocketAddressesToBind() {
+    OrdererConfiguration c = OrdererYaml.load(Optional.empty(), Map.of(
+        "ORDERER_OPERATIONS_LISTENADDRESS", ":18443",
+        "ORDERER_ADMIN_LISTENADDRESS", "[::1]:19443")).config();
+
+    assertThat(c.general().listenSocket()).isEqualTo(new java.net.InetSocketAddress("127.0.0.1", 7050));
+    assertThat(c.operations().listenSocket()).isEqualTo(new java.net.InetSocketAddress(18443));
+    assertThat(c.admin().listenSocket()).isEqualTo(new java.net.InetSocketAddress("::1", 19443));
+  }
 }
