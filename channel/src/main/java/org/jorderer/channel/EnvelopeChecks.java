@@ -57,7 +57,7 @@ public final class EnvelopeChecks {
     }
     OrdererConfig orderer = ordererOf(config);
     if (orderer.capabilities().ordererExpirationCheck()) {
-      Verdict expiry = broadcastExpiry(envelope, now);
+      Verdict expiry = broadcastExpiry(config, envelope, now);
       if (!expiry.accepted()) {
         return expiry;
       }
@@ -109,13 +109,24 @@ public final class EnvelopeChecks {
 
   /** Broadcast's expiration filter: refused when now is at or after the creator's NotAfter. */
   public static Verdict broadcastExpiry(Envelope envelope, Instant now) {
+    return broadcastExpiry(null, envelope, now);
+  }
+
+  /**
+   * {@link #broadcastExpiry(Envelope, Instant)}, taking NotAfter from the channel's identity cache
+   * when the creator is there (same certificate, so the same answer, without parsing it again).
+   */
+  public static Verdict broadcastExpiry(ChannelConfig config, Envelope envelope, Instant now) {
     List<SignedData> signedData;
     try {
       signedData = SignedData.fromEnvelope(envelope);
     } catch (IllegalArgumentException e) {
       return new Verdict(Outcome.BAD_REQUEST, "could not convert message to signedData: " + e.getMessage());
     }
-    Optional<Instant> notAfter = creatorNotAfter(signedData.get(0).identity());
+    ByteString creator = signedData.get(0).identity();
+    Optional<Instant> notAfter = config == null
+        ? creatorNotAfter(creator)
+        : config.msps().cached(creator).map(org.jorderer.channel.msp.Identity::expiresAt).or(() -> creatorNotAfter(creator));
     if (notAfter.isPresent() && !now.isBefore(notAfter.get())) {
       return new Verdict(Outcome.BAD_REQUEST, "broadcast client identity expired");
     }

@@ -65,6 +65,11 @@ public final class ChannelMsps {
     return identity;
   }
 
+  /** The identity already deserialized from these bytes, if it is in the cache; never deserializes. */
+  public Optional<Identity> cached(ByteString serializedIdentity) {
+    return Optional.ofNullable(cache.get(serializedIdentity));
+  }
+
   int cachedIdentities() {
     return cache.size();
   }
