@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jorderer.server.Orderer;
+import java.util.Optional;
 import org.jorderer.server.OrdererSettings;
+import org.jorderer.server.config.LoadedConfig;
+import org.jorderer.server.config.OrdererYaml;
 import org.jorderer.server.channels.ServedChannel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,9 +19,25 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Starts an orderer node. With no options: data under ./data, gRPC on 127.0.0.1:7050, a local MSP",
-      "generated on first start and kept, and a ready channel 'demo' (solo). Ctrl-C stops it cleanly."
+      "generated on first start and kept, and a ready channel 'demo' (solo). With --config, Fabric's",
+      "orderer.yaml (and ORDERER_* environment variables) describe the node. Options given on the",
+      "command line win over both. Ctrl-C stops it cleanly."
     })
 final class StartCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StartCommand.class);
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Fabric's orderer.yaml.")
+  Path config;
+
+  @Option(names = "--print-config", description = "Print the effective configuration (orderer.yaml layout) and exit.")
+  boolean printConfig;
+
+  @Option(names = "--operations-listen", paramLabel = "HOST:PORT", converter = HostPort.class,
+      description = "Operations endpoint: /metrics, /healthz, /version, /logspec (default: 127.0.0.1:8443).")
+  InetSocketAddress operationsListen;
+
   @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).",
       defaultValue = "data")
   Path data;
@@ -40,13 +59,36 @@ final class StartCommand implements Callable<Integer> {
       + OrdererSettings.DEFAULT_MSP_ID + ").")
   String mspId;
 
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
   /** Set by tests to learn the node once it listens; null from the command line. */
   java.util.function.Consumer<Orderer> onStarted;
   CountDownLatch stop = new CountDownLatch(1);
 
   @Override
   public Integer call() throws Exception {
-    OrdererSettings settings = OrdererSettings.embeddedDefault(data).withListen(listen).withAdminListen(adminListen);
+    LoadedConfig loaded = OrdererYaml.load(Optional.ofNullable(config), System.getenv(), data);
+    loaded.warnings().forEach(w -> log.warn("Configuration: {}", w));
+    if (!loaded.ignoredFabricKeys().isEmpty()) {
+      log.info("Configuration: Fabric settings jorderer does not use: {}", loaded.ignoredFabricKeys());
+    }
+    if (printConfig) {
+      spec.commandLine().getOut().print(OrdererYaml.print(loaded.config()));
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+    OrdererSettings settings = OrdererSettings.from(loaded, data);
+    if (given("--listen")) {
+      settings = settings.withListen(listen);
+    }
+    if (given("--admin-listen")) {
+      settings = settings.withAdminListen(adminListen);
+    }
+    if (operationsListen != null) {
+      settings = settings.withOperationsListen(operationsListen);
+    }
     if (mspDir != null) {
       if (mspId == null) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
@@ -54,7 +96,7 @@ final class StartCommand implements Callable<Integer> {
       }
       settings = settings.withMsp(mspDir, mspId, false);
     } else if (mspId != null) {
-      settings = settings.withMsp(settings.mspDir(), mspId, true);
+      settings = settings.withMsp(settings.mspDir(), mspId, settings.generateMsp());
     }
     Orderer orderer = Orderer.start(settings);
     Thread hook = new Thread(() -> {
@@ -68,9 +110,10 @@ final class StartCommand implements Callable<Integer> {
       channels.append(channels.length() == 0 ? "" : ", ").append(id).append(" (height ").append(c.ledger().height())
           .append(')');
     }
-    System.out.printf("jorderer is serving on %s:%d (admin API on %s:%d) with MSP %s; data in %s; channels: %s%n",
-        listen.getHostString(), orderer.port(), adminListen.getHostString(), orderer.adminPort(), settings.mspId(),
-        data.toAbsolutePath(), channels.length() == 0 ? "none" : channels);
+    System.out.printf("jorderer is serving on %s:%d (admin API on port %d, operations on port %d) with MSP %s;"
+            + " ledgers in %s; channels: %s%n",
+        settings.listen().getHostString(), orderer.port(), orderer.adminPort(), orderer.operationsPort(),
+        settings.mspId(), settings.ledgerDir().toAbsolutePath(), channels.length() == 0 ? "none" : channels);
     System.out.flush();
     if (onStarted != null) {
       onStarted.accept(orderer);

@@ -50,7 +50,8 @@ class GracefulShutdownTest {
     }
     String java = ProcessHandle.current().info().command().orElse("java");
     Process node = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Jorderer.class.getName(),
-        "start", "--data", data.toString(), "--listen", "127.0.0.1:" + port, "--admin-listen", "127.0.0.1:0")
+        "start", "--data", data.toString(), "--listen", "127.0.0.1:" + port, "--admin-listen", "127.0.0.1:0",
+        "--operations-listen", "127.0.0.1:0")
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
     BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));

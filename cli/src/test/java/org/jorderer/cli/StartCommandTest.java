@@ -56,7 +56,7 @@ class StartCommandTest {
       command.onStarted = started::complete;
       Thread thread = new Thread(() -> {
         int code = new picocli.CommandLine(command).execute("--data", data.toString(), "--listen", "127.0.0.1:0",
-            "--admin-listen", "127.0.0.1:0");
+            "--admin-listen", "127.0.0.1:0", "--operations-listen", "127.0.0.1:0");
         if (!started.isDone()) {
           started.completeExceptionally(new AssertionError("start exited with " + code));
         }

@@ -26,7 +26,12 @@ import org.jorderer.server.broadcast.BroadcastMetrics;
 import org.jorderer.server.broadcast.BroadcastableChannel;
 import org.jorderer.server.channels.ChainFactory;
 import org.jorderer.server.channels.ChannelRegistry;
+import org.jorderer.server.operations.HealthChecks;
+import org.jorderer.server.operations.NodeHealth;
+import org.jorderer.server.operations.OperationsServer;
+import org.jorderer.server.operations.OperationsSettings;
 import org.jorderer.server.participation.AdminServer;
+import org.jorderer.server.tls.TlsContexts;
 import org.jorderer.server.participation.ChannelParticipationHandler;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.deliver.DeliverMetrics;
@@ -36,8 +41,6 @@ import org.slf4j.LoggerFactory;
 /** One running orderer node: ledgers, channels, Deliver, and the gRPC listener, started in that order. */
 public final class Orderer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Orderer.class);
-  /** Fabric's {@code ChannelParticipation.MaxRequestBodySize} default. */
-  static final long DEFAULT_MAX_JOIN_REQUEST_BYTES = 1024 * 1024;
 
   private final OrdererSettings settings;
   private final LedgerDirectory ledgers;
@@ -47,11 +50,16 @@ public final class Orderer implements AutoCloseable {
   private final OrdererServer server;
   private final LocalSigner signer;
   private final AdminServer admin;
+  private final OperationsServer operations;
+  private final HealthChecks health;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Orderer(OrdererSettings settings, LedgerDirectory ledgers, ChannelRegistry channels, PrometheusRegistry metrics,
-      ExecutorService executor, OrdererServer server, LocalSigner signer, AdminServer admin) {
+      ExecutorService executor, OrdererServer server, LocalSigner signer, AdminServer admin,
+      OperationsServer operations, HealthChecks health) {
     this.admin = admin;
+    this.operations = operations;
+    this.health = health;
     this.settings = settings;
     this.ledgers = ledgers;
     this.channels = channels;
@@ -75,26 +83,50 @@ public final class Orderer implements AutoCloseable {
       }
       executor = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
           ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
-      DeliverHandler.Settings deliverSettings = new DeliverHandler.Settings(settings.deliver().timeWindow(),
-          settings.tls().mutual(), settings.deliver().expirationChecks());
-      DeliverHandler deliver = new DeliverHandler(channels, deliverSettings, new DeliverMetrics(metrics), executor,
+      DeliverHandler deliver = new DeliverHandler(channels, settings.deliver(), new DeliverMetrics(metrics), executor,
           Clock.systemUTC());
       ChannelRegistry registry = channels;
       BroadcastHandler broadcast = new BroadcastHandler(id -> registry.channel(id).map(BroadcastableChannel.class::cast),
           new BroadcastMetrics(metrics), executor, Clock.systemUTC(), settings.deliver().expirationChecks());
       OrdererServer server = OrdererServer.start(new OrdererServer.Settings(settings.listen(),
-          OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES, settings.tls()), deliver, broadcast, executor);
+          settings.maxRecvMessageBytes(), settings.tls()), deliver, broadcast, executor, metrics);
       AdminServer admin = null;
       if (settings.adminListen() != null) {
         try {
           admin = AdminServer.start(settings.adminListen(), settings.adminTls(),
-              new ChannelParticipationHandler(channels, true, DEFAULT_MAX_JOIN_REQUEST_BYTES));
+              new ChannelParticipationHandler(channels, settings.participationEnabled(), settings.maxJoinRequestBytes()));
         } catch (RuntimeException e) {
           server.close();
           throw e;
         }
       }
-      return new Orderer(settings, ledgers, channels, metrics, executor, server, signer, admin);
+      HealthChecks health = new HealthChecks();
+      health.register("ledger", NodeHealth.ledgerDiskWritable(settings.ledgerDir()));
+      health.register("chains", NodeHealth.chains(channels));
+      OperationsServer operations = null;
+      if (settings.operationsListen() != null) {
+        try {
+          OperationsSettings ops = OperationsSettings.plain(settings.operationsListen());
+          if (settings.operationsTls().enabled()) {
+            ops = ops.withHttps(TlsContexts.https(settings.operationsTls()));
+          }
+          operations = OperationsServer.start(ops, metrics, health);
+        } catch (IOException e) {
+          if (admin != null) {
+            admin.close();
+          }
+          server.close();
+          throw new UncheckedIOException("cannot listen on " + settings.operationsListen()
+              + " for the operations endpoint: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+          if (admin != null) {
+            admin.close();
+          }
+          server.close();
+          throw e;
+        }
+      }
+      return new Orderer(settings, ledgers, channels, metrics, executor, server, signer, admin, operations, health);
     } catch (RuntimeException e) {
       if (executor != null) {
         executor.shutdownNow();
@@ -159,6 +191,11 @@ public final class Orderer implements AutoCloseable {
     return server.port();
   }
 
+  /** The operations endpoint's port, or -1 when it is off. */
+  public int operationsPort() {
+    return operations == null ? -1 : operations.port();
+  }
+
   /** The admin endpoint's port, or -1 when it is off. */
   public int adminPort() {
     return admin == null ? -1 : admin.port();
@@ -189,6 +226,10 @@ public final class Orderer implements AutoCloseable {
       admin.close();
     }
     channels.close();
+    if (operations != null) {
+      operations.close();
+    }
+    health.close();
     server.close();
     executor.shutdown();
     try {

@@ -9,7 +9,10 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.jorderer.server.broadcast.BroadcastHandler;
+import org.jorderer.server.operations.GrpcConnectionMetrics;
+import org.jorderer.server.operations.GrpcMetricsInterceptor;
 import org.jorderer.server.tls.TlsContexts;
 import org.jorderer.server.tls.TlsSettings;
 import org.jorderer.server.deliver.DeliverHandler;
@@ -46,6 +49,12 @@ public final class OrdererServer implements AutoCloseable {
    */
   public static OrdererServer start(Settings settings, DeliverHandler deliver, BroadcastHandler broadcast,
       ExecutorService executor) {
+    return start(settings, deliver, broadcast, executor, null);
+  }
+
+  /** As above, counting Fabric's gRPC metrics (spec G.4) in {@code metrics} when it is not null. */
+  public static OrdererServer start(Settings settings, DeliverHandler deliver, BroadcastHandler broadcast,
+      ExecutorService executor, PrometheusRegistry metrics) {
     ServerServiceDefinition atomicBroadcast = ServerServiceDefinition.builder(AtomicBroadcastGrpc.SERVICE_NAME)
         .addMethod(broadcast.methodDefinition())
         .addMethod(deliver.methodDefinition())
@@ -53,6 +62,9 @@ public final class OrdererServer implements AutoCloseable {
     NettyServerBuilder builder = settings.tls().enabled()
         ? NettyServerBuilder.forAddress(settings.listen(), TlsContexts.grpc(settings.tls()))
         : NettyServerBuilder.forAddress(settings.listen());
+    if (metrics != null) {
+      builder.intercept(new GrpcMetricsInterceptor(metrics)).addTransportFilter(new GrpcConnectionMetrics(metrics));
+    }
     Server server = builder
         .executor(executor)
         .maxInboundMessageSize(settings.maxRecvMessageBytes())

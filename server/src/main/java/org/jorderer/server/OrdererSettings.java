@@ -3,50 +3,105 @@ package org.jorderer.server;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import org.jorderer.server.config.LoadedConfig;
+import org.jorderer.server.config.OrdererConfiguration;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.tls.TlsSettings;
 
 /**
- * What an orderer process needs to start. {@link #embeddedDefault} is the single node that
- * {@code jorderer start} runs with no configuration.
+ * What an orderer process needs to start, taken from the effective orderer.yaml
+ * ({@link #from}) or the embedded default ({@link #embeddedDefault}).
  *
- * @param dataDir everything the node keeps: the ledgers under {@code ledger/} and, when generated,
- *     its MSP under {@code msp/} (and an admin identity under {@code admin-msp/})
+ * @param dataDir where the embedded default keeps what it generates (an admin identity in
+ *     {@code admin-msp/} beside the node's MSP)
+ * @param ledgerDir {@code FileLedger.Location}: one folder per channel under {@code chains/}
  * @param listen the gRPC address ({@code General.ListenAddress}:{@code ListenPort})
+ * @param maxRecvMessageBytes {@code General.MaxRecvMsgSize}
  * @param mspDir the local MSP folder ({@code General.LocalMSPDir}); generated on first start when
  *     {@link #generateMsp} and missing
  * @param mspId {@code General.LocalMSPID}
- * @param generateMsp create the MSP folder when it does not exist yet
+ * @param generateMsp create the MSP folder when it does not exist yet (embedded default only)
  * @param demoChannel the channel created on first start from the built-in solo profile, or null
- * @param adminListen the admin endpoint ({@code Admin.ListenAddress}) serving the channel
- *     participation API, or null for none
+ * @param deliver {@code General.Authentication}: Deliver's time window and expiry checks
  * @param tls {@code General.TLS} for the gRPC port; with client authentication it also turns on
  *     Deliver's TLS binding check
+ * @param adminListen the admin endpoint ({@code Admin.ListenAddress}), or null for none
  * @param adminTls {@code Admin.TLS}
+ * @param participationEnabled {@code ChannelParticipation.Enabled}
+ * @param maxJoinRequestBytes {@code ChannelParticipation.MaxRequestBodySize}
+ * @param operationsListen the operations endpoint ({@code Operations.ListenAddress}: metrics,
+ *     health, version, log levels), or null for none
+ * @param operationsTls {@code Operations.TLS}
  */
 public record OrdererSettings(
     Path dataDir,
+    Path ledgerDir,
     InetSocketAddress listen,
+    int maxRecvMessageBytes,
     Path mspDir,
     String mspId,
     boolean generateMsp,
     String demoChannel,
     DeliverHandler.Settings deliver,
-    InetSocketAddress adminListen,
     TlsSettings tls,
-    TlsSettings adminTls) {
+    InetSocketAddress adminListen,
+    TlsSettings adminTls,
+    boolean participationEnabled,
+    long maxJoinRequestBytes,
+    InetSocketAddress operationsListen,
+    TlsSettings operationsTls) {
 
-  public static final String DEFAULT_MSP_ID = "JordererMSP";
+  public static final String DEFAULT_MSP_ID = OrdererConfiguration.EMBEDDED_MSP_ID;
   public static final String DEMO_CHANNEL = "demo";
+  static final Duration GENERATED_CERTIFICATE_VALIDITY = Duration.ofDays(3650);
 
+  /** The embedded default: everything under {@code dataDir}, MSP generated, channel {@code demo}. */
   public static OrdererSettings embeddedDefault(Path dataDir) {
-    return new OrdererSettings(dataDir, new InetSocketAddress("127.0.0.1", 7050), dataDir.resolve("msp"),
-        DEFAULT_MSP_ID, true, DEMO_CHANNEL, DeliverHandler.Settings.defaults(), new InetSocketAddress("127.0.0.1", 9443),
-        TlsSettings.DISABLED, TlsSettings.DISABLED);
+    return from(new LoadedConfig(OrdererConfiguration.embeddedDefault(dataDir), java.util.Optional.empty(),
+        List.of(), List.of()), dataDir);
   }
 
-  public Path ledgerDir() {
-    return dataDir.resolve("ledger");
+  /**
+   * The node described by an orderer.yaml (or by the embedded default when {@code loaded} came
+   * from no file, in which case the MSP is generated and the demo channel created).
+   */
+  public static OrdererSettings from(LoadedConfig loaded, Path dataDir) {
+    OrdererConfiguration c = loaded.config();
+    OrdererConfiguration.General general = c.general();
+    boolean embedded = loaded.embeddedDefault();
+    TlsSettings tls = tls("General.TLS", general.tls());
+    return new OrdererSettings(
+        dataDir,
+        c.fileLedger().location(),
+        general.listenSocket(),
+        general.maxRecvMsgSize(),
+        general.localMspDir(),
+        general.localMspId(),
+        embedded,
+        embedded ? DEMO_CHANNEL : null,
+        new DeliverHandler.Settings(general.authentication().timeWindow(), tls.mutual(),
+            !general.authentication().noExpirationChecks()),
+        tls,
+        c.admin().listenSocket(),
+        tls("Admin.TLS", c.admin().tls()),
+        c.channelParticipation().enabled(),
+        c.channelParticipation().maxRequestBodySize(),
+        c.operations().listenSocket(),
+        tls("Operations.TLS", c.operations().tls()));
+  }
+
+  private static TlsSettings tls(String key, OrdererConfiguration.Tls tls) {
+    if (!tls.enabled()) {
+      return TlsSettings.DISABLED;
+    }
+    if (tls.clientAuthRequired() && tls.clientRootCas().isEmpty()) {
+      // Fabric would add the TLS CAs of every channel's organizations; jorderer does not yet.
+      throw new IllegalArgumentException(key + ".ClientAuthRequired needs " + key
+          + ".ClientRootCAs: jorderer does not yet add the channels' TLS root CAs by itself");
+    }
+    return new TlsSettings(true, tls.certificate().orElseThrow(), tls.privateKey().orElseThrow(),
+        tls.clientAuthRequired(), tls.clientRootCas());
   }
 
   public Path adminMspDir() {
@@ -54,20 +109,33 @@ public record OrdererSettings(
   }
 
   public OrdererSettings withListen(InetSocketAddress address) {
-    return new OrdererSettings(dataDir, address, mspDir, mspId, generateMsp, demoChannel, deliver, adminListen, tls, adminTls);
-  }
-
-  public OrdererSettings withMsp(Path dir, String id, boolean generate) {
-    return new OrdererSettings(dataDir, listen, dir, id, generate, demoChannel, deliver, adminListen, tls, adminTls);
-  }
-
-  public OrdererSettings withTls(TlsSettings grpc, TlsSettings admin) {
-    return new OrdererSettings(dataDir, listen, mspDir, mspId, generateMsp, demoChannel, deliver, adminListen, grpc, admin);
+    return new OrdererSettings(dataDir, ledgerDir, address, maxRecvMessageBytes, mspDir, mspId, generateMsp,
+        demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
+        operationsListen, operationsTls);
   }
 
   public OrdererSettings withAdminListen(InetSocketAddress address) {
-    return new OrdererSettings(dataDir, listen, mspDir, mspId, generateMsp, demoChannel, deliver, address, tls, adminTls);
+    return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
+        demoChannel, deliver, tls, address, adminTls, participationEnabled, maxJoinRequestBytes,
+        operationsListen, operationsTls);
   }
 
-  static final Duration GENERATED_CERTIFICATE_VALIDITY = Duration.ofDays(3650);
+  public OrdererSettings withMsp(Path dir, String id, boolean generate) {
+    return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, dir, id, generate,
+        demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
+        operationsListen, operationsTls);
+  }
+
+  public OrdererSettings withOperationsListen(InetSocketAddress address) {
+    return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
+        demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
+        address, operationsTls);
+  }
+
+  public OrdererSettings withTls(TlsSettings grpc, TlsSettings admin) {
+    DeliverHandler.Settings d = new DeliverHandler.Settings(deliver.timeWindow(), grpc.mutual(), deliver.expirationChecks());
+    return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
+        demoChannel, d, grpc, adminListen, admin, participationEnabled, maxJoinRequestBytes,
+        operationsListen, operationsTls);
+  }
 }

@@ -1,11 +1,7 @@
 package org.jorderer.server.participation;
 
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.jorderer.server.tls.TlsContexts;
 import org.jorderer.server.tls.TlsSettings;
 import java.io.IOException;
@@ -47,15 +43,7 @@ public final class AdminServer implements AutoCloseable {
       HttpServer server;
       if (tls.enabled()) {
         HttpsServer https = HttpsServer.create(listen, 16);
-        SSLContext context = TlsContexts.ssl(tls);
-        https.setHttpsConfigurator(new HttpsConfigurator(context) {
-          @Override
-          public void configure(HttpsParameters params) {
-            SSLParameters parameters = context.getDefaultSSLParameters();
-            parameters.setNeedClientAuth(tls.clientAuthRequired());
-            params.setSSLParameters(parameters);
-          }
-        });
+        https.setHttpsConfigurator(TlsContexts.https(tls));
         server = https;
       } else {
         server = HttpServer.create(listen, 16);

@@ -1,5 +1,7 @@
 package org.jorderer.server.tls;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import org.jorderer.channel.msp.LocalSigner;
@@ -49,6 +52,19 @@ public final class TlsContexts {
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
     }
+  }
+
+  /** For a JDK HTTPS server: its SSL context, and client certificates required when configured. */
+  public static HttpsConfigurator https(TlsSettings tls) {
+    SSLContext context = ssl(tls);
+    return new HttpsConfigurator(context) {
+      @Override
+      public void configure(HttpsParameters params) {
+        SSLParameters parameters = context.getDefaultSSLParameters();
+        parameters.setNeedClientAuth(tls.clientAuthRequired());
+        params.setSSLParameters(parameters);
+      }
+    };
   }
 
   private static KeyManager[] keyManagers(TlsSettings tls) {
