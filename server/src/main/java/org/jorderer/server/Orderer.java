@@ -16,7 +16,11 @@ import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
+import java.util.function.Supplier;
+import org.jorderer.channel.ChannelConfig;
+import org.jorderer.consensus.Chain;
 import org.jorderer.consensus.ConsensusMetrics;
+import org.jorderer.ledger.BlockStore;
 import org.jorderer.consensus.solo.SoloChain;
 import org.jorderer.consensus.solo.SoloOptions;
 import org.jorderer.ledger.LedgerDirectory;
@@ -141,15 +145,23 @@ public final class Orderer implements AutoCloseable {
 
   /** The chain for each channel by its consensus type; solo is the only one served so far. */
   public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics) {
-    return (channelId, ledger, config) -> {
-      String type = config.get().orderer()
-          .orElseThrow(() -> new IllegalArgumentException("channel " + channelId + " has no orderer config"))
-          .consensusType().type();
-      if (!type.equals("solo")) {
-        throw new IllegalArgumentException("channel " + channelId + " uses consensus type '" + type
-            + "'; this orderer runs solo chains only so far");
+    return new ChainFactory() {
+      @Override
+      public void checkSupported(ChannelConfig config) {
+        String type = config.orderer()
+            .orElseThrow(() -> new IllegalArgumentException("channel " + config.channelId() + " has no orderer config"))
+            .consensusType().type();
+        if (!type.equals("solo")) {
+          throw new IllegalArgumentException("channel " + config.channelId() + " uses consensus type '" + type
+              + "'; this orderer runs solo chains only so far");
+        }
       }
-      return new SoloChain(ledger, config, signer, metrics, SoloOptions.defaults());
+
+      @Override
+      public Chain create(String channelId, BlockStore ledger, Supplier<ChannelConfig> config) {
+        checkSupported(config.get());
+        return new SoloChain(ledger, config, signer, metrics, SoloOptions.defaults());
+      }
     };
   }
 

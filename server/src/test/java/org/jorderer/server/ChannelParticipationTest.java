@@ -117,6 +117,28 @@ class ChannelParticipationTest {
   }
 
   @Test
+  void aChannelOfAnotherConsensusTypeIsRefusedAndLeavesNothingBehind() throws Exception {
+    org.hyperledger.fabric.protos.common.Block sampleorg = Vectors.parseBlock("sampleorg-solo-genesis.block");
+    org.hyperledger.fabric.protos.common.Config config =
+        org.jorderer.channel.ChannelConfig.fromConfigBlock(sampleorg).config();
+    var channelGroup = config.getChannelGroup().toBuilder();
+    var ordererGroup = channelGroup.getGroupsOrThrow("Orderer").toBuilder();
+    ordererGroup.putValues("ConsensusType", ordererGroup.getValuesOrThrow("ConsensusType").toBuilder()
+        .setValue(org.hyperledger.fabric.protos.orderer.ConsensusType.newBuilder().setType("etcdraft").build().toByteString())
+        .build());
+    channelGroup.putGroups("Orderer", ordererGroup.build());
+    org.hyperledger.fabric.protos.common.Block raft = org.jorderer.channel.genesis.GenesisBlock.of("raftchannel",
+        config.toBuilder().setChannelGroup(channelGroup).build(), java.time.Instant.now());
+
+    HttpResponse<String> refused = join(raft.toByteArray());
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).isEqualTo("{\"error\":\"invalid join block: channel raftchannel uses consensus type"
+        + " 'etcdraft'; this orderer runs solo chains only so far\"}\n");
+    assertThat(data.resolve("chains/raftchannel")).doesNotExist();
+    assertThat(orderer.channels.channelIds()).isEmpty();
+  }
+
+  @Test
   void joinedChannelsComeBackAfterARestart() throws Exception {
     assertThat(join(Vectors.blockBytes("sampleorg-solo-genesis.block")).statusCode()).isEqualTo(201);
     admin.close();

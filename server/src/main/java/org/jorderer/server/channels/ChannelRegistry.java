@@ -49,8 +49,15 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
         log.warn("Ignoring channel {}: its ledger holds no block", id);
         continue;
       }
-      registry.serve(new ServedChannel(id, store, registry.lastConfig(id, store)));
-      log.info("Serving channel {} at height {}", id, store.height());
+      ServedChannel channel = new ServedChannel(id, store, registry.lastConfig(id, store));
+      try {
+        registry.serve(channel);
+        log.info("Serving channel {} at height {}", id, store.height());
+      } catch (IllegalArgumentException e) {
+        // Keep its blocks readable over Deliver; ordering for it is what cannot start.
+        registry.channels.put(id, channel);
+        log.error("[channel: {}] Serving Deliver only, no ordering: {}", id, e.getMessage());
+      }
     }
     return registry;
   }
@@ -95,6 +102,9 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     if (channels.containsKey(id) || ledgers.channelIds().contains(id)) {
       throw new IllegalArgumentException("channel " + id + " already exists");
     }
+    if (chains != null) {
+      chains.checkSupported(config); // before any file exists for the channel
+    }
     BlockStore store = ledgers.openOrCreate(id);
     store.append(genesis);
     following.forEach(store::append);
@@ -129,7 +139,11 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
           "joining with config block " + configBlock.getHeader().getNumber()
               + " (onboarding from other orderers) is not supported yet; join with the channel's genesis block");
     }
-    return create(configBlock);
+    try {
+      return create(configBlock);
+    } catch (IllegalArgumentException e) {
+      throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK, e.getMessage());
+    }
   }
 
   /**
