@@ -55,14 +55,21 @@ public final class EnvelopeChecks {
     if (!size.accepted()) {
       return size;
     }
+    // Parsed once for both filters (Fabric parses twice; the outcome is the same).
+    List<SignedData> signedData;
+    try {
+      signedData = SignedData.fromEnvelope(envelope);
+    } catch (IllegalArgumentException e) {
+      return new Verdict(Outcome.BAD_REQUEST, "could not convert message to signedData: " + e.getMessage());
+    }
     OrdererConfig orderer = ordererOf(config);
     if (orderer.capabilities().ordererExpirationCheck()) {
-      Verdict expiry = broadcastExpiry(config, envelope, now);
+      Verdict expiry = expiry(config, signedData.get(0).identity(), now);
       if (!expiry.accepted()) {
         return expiry;
       }
     }
-    return signatureFilter(config, envelope, PolicyTree.CHANNEL_WRITERS, PolicyTree.ORDERER_WRITERS);
+    return policy(config, signedData, PolicyTree.CHANNEL_WRITERS, PolicyTree.ORDERER_WRITERS);
   }
 
   /**
@@ -82,6 +89,11 @@ public final class EnvelopeChecks {
     } catch (IllegalArgumentException e) {
       return new Verdict(Outcome.BAD_REQUEST, "could not convert message to signedData: " + e.getMessage());
     }
+    return policy(config, signedData, normalPolicy, maintenancePolicy);
+  }
+
+  private static Verdict policy(ChannelConfig config, List<SignedData> signedData, String normalPolicy,
+      String maintenancePolicy) {
     String policyName = ordererOf(config).consensusType().state() == ConsensusType.State.MAINTENANCE
         ? maintenancePolicy
         : normalPolicy;
@@ -123,7 +135,10 @@ public final class EnvelopeChecks {
     } catch (IllegalArgumentException e) {
       return new Verdict(Outcome.BAD_REQUEST, "could not convert message to signedData: " + e.getMessage());
     }
-    ByteString creator = signedData.get(0).identity();
+    return expiry(config, signedData.get(0).identity(), now);
+  }
+
+  private static Verdict expiry(ChannelConfig config, ByteString creator, Instant now) {
     Optional<Instant> notAfter = config == null
         ? creatorNotAfter(creator)
         : config.msps().cached(creator).map(org.jorderer.channel.msp.Identity::expiresAt).or(() -> creatorNotAfter(creator));
