@@ -81,7 +81,7 @@ public final class Orderer implements AutoCloseable {
     ExecutorService executor = null;
     try {
       PrometheusRegistry metrics = new PrometheusRegistry();
-      channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics)));
+      channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics)), signer);
       if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
         createDemoChannel(settings, channels);
       }

@@ -1,6 +1,11 @@
 package org.jorderer.server.channels;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +15,7 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.block.BlockMetadataReader;
 import org.jorderer.channel.config.ConfigException;
 import org.jorderer.channel.crypto.CryptoProvider;
+import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.consensus.Chain;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.ledger.LedgerDirectory;
@@ -29,21 +35,41 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   private final LedgerDirectory ledgers;
   private final CryptoProvider crypto;
   private final ChainFactory chains;
+  private final LocalSigner signer;
   private final Map<String, ServedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, ChannelFollower> followers = new ConcurrentHashMap<>();
 
-  private ChannelRegistry(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains) {
+  private ChannelRegistry(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains, LocalSigner signer) {
     this.ledgers = ledgers;
     this.crypto = crypto;
     this.chains = chains;
+    this.signer = signer;
+  }
+
+  /** What the channel participation API reports of one channel. */
+  public record ParticipationInfo(String name, String consensusRelation, String status, long height) {}
+
+  public static ChannelRegistry open(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains) {
+    return open(ledgers, crypto, chains, null);
   }
 
   /**
    * Serves every channel that has a ledger in {@code ledgers}, each with a started chain from
    * {@code chains} (null: serve the ledgers for Deliver only, with no ordering).
    */
-  public static ChannelRegistry open(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains) {
-    ChannelRegistry registry = new ChannelRegistry(ledgers, crypto, chains);
+  /**
+   * As above; {@code signer} signs the Deliver requests with which channels joined above their
+   * genesis block pull their blocks from other orderers (null: such joins are refused).
+   */
+  public static ChannelRegistry open(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains,
+      LocalSigner signer) {
+    ChannelRegistry registry = new ChannelRegistry(ledgers, crypto, chains, signer);
+    Map<String, Block> joins = registry.readJoinBlocks();
+    joins.forEach((id, joinBlock) -> registry.follow(id, joinBlock));
     for (String id : ledgers.channelIds()) {
+      if (joins.containsKey(id)) {
+        continue;
+      }
       BlockStore store = ledgers.openOrCreate(id);
       if (store.height() == 0) {
         log.warn("Ignoring channel {}: its ledger holds no block", id);
@@ -116,12 +142,13 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
 
   /**
    * Joins a channel with its config block (the channel participation API's join). A genesis block
-   * creates the channel and starts its chain.
+   * creates the channel and starts its chain; a later config block makes this node follow the
+   * channel, pulling its blocks from the orderers its config names.
    *
    * @throws ParticipationException with Fabric's reason when the channel exists or the block is
    *     not a usable join block
    */
-  public synchronized ServedChannel join(Block configBlock) {
+  public synchronized ParticipationInfo join(Block configBlock) {
     ChannelConfig config;
     try {
       config = configOf(configBlock);
@@ -134,13 +161,25 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     if (channels.containsKey(config.channelId()) || ledgers.channelIds().contains(config.channelId())) {
       throw new ParticipationException(ParticipationException.Reason.ALREADY_EXISTS, "channel already exists");
     }
+    if (followers.containsKey(config.channelId())) {
+      throw new ParticipationException(ParticipationException.Reason.ALREADY_EXISTS, "channel already exists");
+    }
     if (configBlock.getHeader().getNumber() != 0) {
-      throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK,
-          "joining with config block " + configBlock.getHeader().getNumber()
-              + " (onboarding from other orderers) is not supported yet; join with the channel's genesis block");
+      if (signer == null) {
+        throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK,
+            "joining with a config block above the genesis block needs the node's signing identity");
+      }
+      if (BlockMetadataReader.lastConfigIndex(configBlock) != configBlock.getHeader().getNumber()) {
+        throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK,
+            "block " + configBlock.getHeader().getNumber() + " is not a config block");
+      }
+      writeJoinBlock(config.channelId(), configBlock);
+      follow(config.channelId(), configBlock);
+      return participationInfo(config.channelId()).orElseThrow();
     }
     try {
-      return create(configBlock);
+      create(configBlock);
+      return participationInfo(config.channelId()).orElseThrow();
     } catch (IllegalArgumentException e) {
       throw new ParticipationException(ParticipationException.Reason.INVALID_BLOCK, e.getMessage());
     }
@@ -151,6 +190,18 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
    * ledger is closed and deleted, and it is no longer served.
    */
   public synchronized void remove(String channelId) {
+    ChannelFollower follower = followers.remove(channelId);
+    if (follower != null) {
+      follower.close();
+      ledgers.remove(channelId);
+      try {
+        Files.deleteIfExists(joinFile(channelId));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the join block of " + channelId, e);
+      }
+      log.info("Removed channel {}", channelId);
+      return;
+    }
     ServedChannel channel = channels.remove(channelId);
     if (channel == null) {
       throw new ParticipationException(ParticipationException.Reason.NOT_FOUND, "channel does not exist");
@@ -158,6 +209,68 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     channel.halt("channel removed");
     ledgers.remove(channelId);
     log.info("Removed channel {}", channelId);
+  }
+
+  /** Every channel this node has joined, served or following, sorted. */
+  public List<String> participationIds() {
+    java.util.TreeSet<String> ids = new java.util.TreeSet<>(channels.keySet());
+    ids.addAll(followers.keySet());
+    return List.copyOf(ids);
+  }
+
+  /** Fabric's channel info: solo chains are relation "other"; channels being pulled are followers. */
+  public Optional<ParticipationInfo> participationInfo(String channelId) {
+    ServedChannel served = channels.get(channelId);
+    if (served != null) {
+      return Optional.of(new ParticipationInfo(channelId, "other", "active", served.ledger().height()));
+    }
+    ChannelFollower follower = followers.get(channelId);
+    if (follower != null) {
+      return Optional.of(new ParticipationInfo(channelId, "follower", follower.status(), follower.ledger().height()));
+    }
+    return Optional.empty();
+  }
+
+  private void follow(String channelId, Block joinBlock) {
+    ChannelFollower follower = new ChannelFollower(channelId, ledgers.openOrCreate(channelId), joinBlock, crypto, signer);
+    followers.put(channelId, follower);
+    follower.start();
+    log.info("[channel: {}] Joined at config block {}: pulling its blocks from the channel's orderers", channelId,
+        joinBlock.getHeader().getNumber());
+  }
+
+  private Path joinFile(String channelId) {
+    return ledgers.root().resolve("join").resolve(channelId + ".join");
+  }
+
+  /** Kept until the channel is removed, so that a restart resumes following (Fabric's pendingops/join). */
+  private void writeJoinBlock(String channelId, Block joinBlock) {
+    try {
+      Path file = joinFile(channelId);
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.write(tmp, joinBlock.toByteArray());
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the join block of " + channelId, e);
+    }
+  }
+
+  private Map<String, Block> readJoinBlocks() {
+    Map<String, Block> out = new java.util.TreeMap<>();
+    Path dir = ledgers.root().resolve("join");
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (var files = Files.newDirectoryStream(dir, "*.join")) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        out.put(name.substring(0, name.length() - ".join".length()), Block.parseFrom(Files.readAllBytes(f)));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the join blocks in " + dir, e);
+    }
+    return out;
   }
 
   private ChannelConfig lastConfig(String id, BlockStore store) {
@@ -178,6 +291,8 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   /** Closes every chain cleanly (what they accepted is written), then stops serving. */
   @Override
   public void close() {
+    followers.values().forEach(ChannelFollower::close);
+    followers.clear();
     channels.values().forEach(ServedChannel::close);
     channels.clear();
   }

@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 import org.hyperledger.fabric.protos.common.Block;
 import org.jorderer.server.channels.ChannelRegistry;
 import org.jorderer.server.channels.ParticipationException;
-import org.jorderer.server.channels.ServedChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +92,7 @@ public final class ChannelParticipationHandler implements HttpHandler {
       return;
     }
     StringBuilder body = new StringBuilder("{\"systemChannel\":null,\"channels\":");
-    List<String> ids = channels.channelIds();
+    List<String> ids = channels.participationIds();
     if (ids.isEmpty()) {
       body.append("null"); // Go encodes the registrar's nil slice as null
     } else {
@@ -113,7 +112,7 @@ public final class ChannelParticipationHandler implements HttpHandler {
     if (!acceptsJson(exchange) || !validChannelId(exchange, channelId)) {
       return;
     }
-    ServedChannel channel = channels.channel(channelId).orElse(null);
+    ChannelRegistry.ParticipationInfo channel = channels.participationInfo(channelId).orElse(null);
     if (channel == null) {
       sendError(exchange, 404, "channel does not exist");
       return;
@@ -165,7 +164,7 @@ public final class ChannelParticipationHandler implements HttpHandler {
       sendError(exchange, 400, "cannot unmarshal file part " + CONFIG_BLOCK + " into a block: " + e.getMessage());
       return;
     }
-    ServedChannel joined;
+    ChannelRegistry.ParticipationInfo joined;
     try {
       joined = channels.join(block);
     } catch (ParticipationException e) {
@@ -176,8 +175,8 @@ public final class ChannelParticipationHandler implements HttpHandler {
       }
       return;
     }
-    log.info("Joined channel {} through the channel participation API", joined.channelId());
-    exchange.getResponseHeaders().set("Location", CHANNELS + "/" + joined.channelId());
+    log.info("Joined channel {} through the channel participation API", joined.name());
+    exchange.getResponseHeaders().set("Location", CHANNELS + "/" + joined.name());
     send(exchange, 201, info(joined));
   }
 
@@ -195,11 +194,12 @@ public final class ChannelParticipationHandler implements HttpHandler {
     exchange.sendResponseHeaders(204, -1);
   }
 
-  private static String info(ServedChannel channel) {
-    // Solo is not a cluster consensus: Fabric reports it as relation "other", status "active".
-    return "{\"name\":" + JsonText.string(channel.channelId())
-        + ",\"url\":" + JsonText.string(CHANNELS + "/" + channel.channelId())
-        + ",\"consensusRelation\":\"other\",\"status\":\"active\",\"height\":" + channel.ledger().height() + "}\n";
+  private static String info(ChannelRegistry.ParticipationInfo channel) {
+    return "{\"name\":" + JsonText.string(channel.name())
+        + ",\"url\":" + JsonText.string(CHANNELS + "/" + channel.name())
+        + ",\"consensusRelation\":" + JsonText.string(channel.consensusRelation())
+        + ",\"status\":" + JsonText.string(channel.status())
+        + ",\"height\":" + channel.height() + "}\n";
   }
 
   private boolean validChannelId(HttpExchange exchange, String channelId) throws IOException {

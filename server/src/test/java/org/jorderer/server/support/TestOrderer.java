@@ -54,7 +54,7 @@ public final class TestOrderer implements AutoCloseable {
   public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock, TlsSettings tls) {
     ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
     channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
-        Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics)));
+        Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics)), SIGNER);
     DeliverHandler deliver = new DeliverHandler(channels, settings, new DeliverMetrics(metrics), executor, clock);
     BroadcastHandler broadcast = new BroadcastHandler(id -> channels.channel(id).map(BroadcastableChannel.class::cast),
         new BroadcastMetrics(metrics), executor, clock, settings.expirationChecks());
@@ -81,6 +81,45 @@ public final class TestOrderer implements AutoCloseable {
     ServedChannel channel = channels.create(Vectors.parseBlock("sampleorg-solo-genesis.block"));
     appendBlocks(channel, height - 1, 64);
     return channel;
+  }
+
+  /**
+   * Appends a config block carrying the channel's current config at the next sequence, with the
+   * orderer endpoints replaced by this server's address (what a config update pointing peers and
+   * orderers at this node would produce). For onboarding tests.
+   */
+  public Block appendConfigBlockPointingHere(ServedChannel channel) {
+    BlockStore store = channel.ledger();
+    org.hyperledger.fabric.protos.common.Config current = channel.config().config();
+    var group = current.getChannelGroup().toBuilder();
+    String here = "127.0.0.1:" + server.port();
+    ByteString addresses =
+        org.hyperledger.fabric.protos.common.OrdererAddresses.newBuilder().addAddresses(here).build().toByteString();
+    group.putValues("OrdererAddresses", org.hyperledger.fabric.protos.common.ConfigValue.newBuilder()
+        .setModPolicy("/Channel/Orderer/Admins").setValue(addresses).build());
+    var orderer = group.getGroupsOrThrow("Orderer").toBuilder();
+    for (var org : orderer.getGroupsMap().entrySet()) {
+      if (org.getValue().containsValues("Endpoints")) {
+        var value = org.getValue().getValuesOrThrow("Endpoints").toBuilder().setValue(addresses).build();
+        orderer.putGroups(org.getKey(), org.getValue().toBuilder().putValues("Endpoints", value).build());
+      }
+    }
+    group.putGroups("Orderer", orderer.build());
+    org.hyperledger.fabric.protos.common.Config next = current.toBuilder()
+        .setSequence(current.getSequence() + 1).setChannelGroup(group).build();
+    org.hyperledger.fabric.protos.common.Payload payload = org.hyperledger.fabric.protos.common.Payload.newBuilder()
+        .setHeader(org.hyperledger.fabric.protos.common.Header.newBuilder()
+            .setChannelHeader(org.hyperledger.fabric.protos.common.ChannelHeader.newBuilder()
+                .setType(org.hyperledger.fabric.protos.common.HeaderType.CONFIG_VALUE)
+                .setChannelId(channel.channelId())
+                .build().toByteString()))
+        .setData(org.hyperledger.fabric.protos.common.ConfigEnvelope.newBuilder().setConfig(next).build().toByteString())
+        .build();
+    Envelope envelope = Envelope.newBuilder().setPayload(payload.toByteString()).build();
+    BlockBuilder builder = new BlockBuilder(store.readBlock(store.height() - 1), channel.configSequence(), SIGNER);
+    Block block = builder.commit(builder.createNextBlock(List.of(envelope)), next.getSequence(), ByteString.EMPTY);
+    store.append(block);
+    return block;
   }
 
   /**
