@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     versionProvider = Jorderer.Version.class,
     description = "A Hyperledger Fabric ordering service.",
     subcommands = {StartCommand.class, ChannelCommand.class, FetchCommand.class, BroadcastCommand.class,
-        LedgerCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        LedgerCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Jorderer {
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
