@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Print a block or envelope file as JSON with its nested messages decoded, like configtxlator proto_decode.",
-        "Field names are the proto names (channel_header, max_message_count); 64-bit numbers are strings;",
-        "bytes that hold no known message are base64, certificates are PEM text."})
+        "Field names are the proto names (channel_header, max_message_count); 64-bit numbers are strings; "
+            + "bytes that hold no known message are base64; certificates are PEM text."})
 final class InspectCommand implements Callable<Integer> {
   /** The message types a file can be read as; {@link #AUTO} tries a block, then an envelope. */
   enum Kind {

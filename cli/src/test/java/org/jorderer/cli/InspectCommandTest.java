@@ -14,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
+import org.hyperledger.fabric.protos.common.Config;
+import org.hyperledger.fabric.protos.common.ConfigGroup;
+import org.hyperledger.fabric.protos.common.ConfigValue;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.common.Header;
 import org.hyperledger.fabric.protos.common.Payload;
@@ -21,6 +24,9 @@ import org.hyperledger.fabric.protos.ledger.rwset.NsReadWriteSet;
 import org.hyperledger.fabric.protos.ledger.rwset.TxReadWriteSet;
 import org.hyperledger.fabric.protos.ledger.rwset.kvrwset.KVRWSet;
 import org.hyperledger.fabric.protos.ledger.rwset.kvrwset.KVWrite;
+import org.hyperledger.fabric.protos.orderer.ConsensusType;
+import org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata;
+import org.hyperledger.fabric.protos.orderer.etcdraft.Consenter;
 import org.hyperledger.fabric.protos.peer.ChaincodeAction;
 import org.hyperledger.fabric.protos.peer.ChaincodeActionPayload;
 import org.hyperledger.fabric.protos.peer.ChaincodeEndorsedAction;
@@ -193,6 +199,35 @@ class InspectCommandTest {
         + ".extension.results.ns_rwset[0].rwset.writes[0]");
     assertThat(str(write, "key")).isEqualTo("asset1");
     assertThat(new String(Base64.getDecoder().decode(str(write, "value")), StandardCharsets.UTF_8)).isEqualTo("blue");
+  }
+
+  @Test
+  void raftConsensusMetadataIsDecodedWithItsCertificatesAsPem() throws Exception {
+    String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    ConfigMetadata raft = ConfigMetadata.newBuilder()
+        .addConsenters(Consenter.newBuilder().setHost("orderer0.example.com").setPort(7050)
+            .setClientTlsCert(ByteString.copyFromUtf8(pem)).setServerTlsCert(ByteString.copyFromUtf8(pem)))
+        .build();
+    ConsensusType consensus = ConsensusType.newBuilder().setType("etcdraft").setMetadata(raft.toByteString()).build();
+    Config config = Config.newBuilder().setSequence(3).setChannelGroup(ConfigGroup.newBuilder()
+        .putGroups("Orderer", ConfigGroup.newBuilder()
+            .putValues("ConsensusType", ConfigValue.newBuilder().setValue(consensus.toByteString()).build())
+            .putValues("Unheard", ConfigValue.newBuilder().setValue(ByteString.copyFromUtf8("?")).build())
+            .build()))
+        .build();
+    Path file = dir.resolve("config.pb");
+    Files.write(file, config.toByteArray());
+
+    JsonObject json = inspect(file, "--type", "config");
+    assertThat(str(json, "sequence")).isEqualTo("3");
+    JsonElement values = at(json, "channel_group.groups.Orderer.values");
+    assertThat(str(values, "ConsensusType.value.type")).isEqualTo("etcdraft");
+    JsonElement consenter = at(values, "ConsensusType.value.metadata.consenters[0]");
+    assertThat(str(consenter, "host")).isEqualTo("orderer0.example.com");
+    assertThat(at(consenter, "port").getAsInt()).isEqualTo(7050);
+    assertThat(str(consenter, "client_tls_cert")).isEqualTo(pem);
+    // A key protolator knows nothing of keeps its bytes, base64.
+    assertThat(str(values, "Unheard.value")).isEqualTo(Base64.getEncoder().encodeToString("?".getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
