@@ -139,9 +139,7 @@ public final class EnvelopeChecks {
   }
 
   private static Verdict expiry(ChannelConfig config, ByteString creator, Instant now) {
-    Optional<Instant> notAfter = config == null
-        ? creatorNotAfter(creator)
-        : config.msps().cached(creator).map(org.jorderer.channel.msp.Identity::expiresAt).or(() -> creatorNotAfter(creator));
+    Optional<Instant> notAfter = creatorNotAfter(creator); // cached per creator
     if (notAfter.isPresent() && !now.isBefore(notAfter.get())) {
       return new Verdict(Outcome.BAD_REQUEST, "broadcast client identity expired");
     }
