@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.SynchronizationContext;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,11 +30,20 @@ import org.slf4j.LoggerFactory;
 final class BroadcastStream implements StreamObserver<Envelope> {
   private static final Logger log = LoggerFactory.getLogger(BroadcastStream.class);
   private static final String UNKNOWN = "unknown";
+  /**
+   * Envelopes a stream may have read ahead of its answers. Reading ahead lets gRPC deliver the
+   * next envelope while this one is checked, instead of one network round of request and delivery
+   * per envelope; answers and ordering stay in arrival order.
+   */
+  static final int READ_AHEAD = 16;
 
   private final BroadcastHandler handler;
   private final ServerCallStreamObserver<BroadcastResponse> out;
   private final SynchronizationContext serial;
-  private boolean processing;
+  // Envelopes read but not answered yet, in arrival order. At most READ_AHEAD: the window of
+  // messages requested from gRPC, which stops reading from the client once it is used up.
+  private final ArrayDeque<Envelope> backlog = new ArrayDeque<>(READ_AHEAD);
+  private boolean processing; // an envelope is with the chain, waiting to be accepted
   private boolean halfClosed;
   private boolean ended;
 
@@ -54,12 +64,25 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     });
     out.disableAutoRequest();
     out.setOnCancelHandler(() -> serial.execute(() -> ended = true));
-    out.request(1);
+    out.request(READ_AHEAD);
   }
 
   @Override
   public void onNext(Envelope envelope) {
-    serial.execute(() -> process(envelope));
+    serial.execute(() -> {
+      backlog.add(envelope);
+      drain();
+    });
+  }
+
+  /** Processes the backlog in order until it is empty or an envelope waits for the chain. */
+  private void drain() {
+    while (!processing && !ended && !backlog.isEmpty()) {
+      process(backlog.poll());
+    }
+    if (halfClosed && !processing && backlog.isEmpty()) {
+      end();
+    }
   }
 
   @Override
@@ -71,9 +94,7 @@ final class BroadcastStream implements StreamObserver<Envelope> {
   public void onCompleted() {
     serial.execute(() -> {
       halfClosed = true;
-      if (!processing) {
-        end();
-      }
+      drain();
     });
   }
 
@@ -133,7 +154,10 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     if (accepted.isDone()) {
       accepted(tracker, accepted); // room in the queue: answer without another hop
     } else {
-      accepted.whenCompleteAsync((ignored, error) -> serial.execute(() -> accepted(tracker, accepted)), handler.executor);
+      accepted.whenCompleteAsync((ignored, error) -> serial.execute(() -> {
+        accepted(tracker, accepted);
+        drain();
+      }), handler.executor);
     }
   }
 
@@ -167,8 +191,8 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       return;
     }
     out.onNext(BroadcastResponse.newBuilder().setStatus(status).setInfo(info).build());
-    if (status != Status.SUCCESS || halfClosed) {
-      end();
+    if (status != Status.SUCCESS) {
+      end(); // Fabric closes the stream after the first refusal; envelopes read ahead go unanswered
     } else {
       out.request(1);
     }
