@@ -32,11 +32,13 @@ import picocli.CommandLine.Option;
  * {@code jorderer bench deliver}: catch-up throughput of K concurrent streams against a running
  * node ({@code --mode catchup}); K streams left waiting for a block, held open so the node's memory
  * can be measured ({@code --mode wait}); and fan-out, the time from one append to the last of K
- * waiting streams receiving it, on a node started inside this process ({@code --mode fanout}).
+ * waiting streams receiving it, on a node started inside this process ({@code --mode fanout}); and
+ * the same against a running node, triggered by one Broadcast and measured as Fabric's figure is,
+ * from the first stream's receipt to the last's ({@code --mode spread}).
  */
 @Command(name = "deliver", mixinStandardHelpOptions = true, description = "Measure Deliver.")
 final class BenchDeliverCommand implements Callable<Integer> {
-  enum Mode { catchup, wait, fanout }
+  enum Mode { catchup, wait, fanout, spread }
 
   @Option(names = "--mode", defaultValue = "catchup", description = "catchup, wait or fanout (default: ${DEFAULT-VALUE}).")
   Mode mode;
@@ -81,6 +83,7 @@ final class BenchDeliverCommand implements Callable<Integer> {
       case catchup -> catchup();
       case wait -> holdWaiting();
       case fanout -> fanout();
+      case spread -> spread();
     };
   }
 
@@ -179,6 +182,61 @@ final class BenchDeliverCommand implements Callable<Integer> {
       running.forEach(DeliverProbe.Stream::cancel);
       channels.forEach(ManagedChannel::shutdownNow);
     }
+    return 0;
+  }
+
+  private int spread() throws Exception {
+    LocalSigner signer = LocalSigner.load(mspDir, mspId);
+    SignedEnvelopes requests = new SignedEnvelopes(signer);
+    int k = streams[0];
+    List<ManagedChannel> channels = connect(address, connections);
+    AtomicLongArray arrival = new AtomicLongArray(k);
+    java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+    List<DeliverProbe.Stream> running = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      int index = i;
+      Envelope request = requests.seek(channel, SeekPositions.seek(SeekPositions.NEXT_COMMIT, SeekPositions.specified(-1L)), Instant.now());
+      running.add(new DeliverProbe.Stream(channels.get(i % channels.size()), request, n -> {
+        if (arrival.compareAndSet(index, 0, System.nanoTime())) {
+          received.incrementAndGet();
+        }
+      }));
+    }
+    Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(2, k / 2_000))); // let every request reach its wait
+    System.out.printf("spread: %d streams waiting on %s%n", k, channel);
+    for (int round = 1; round <= rounds; round++) {
+      for (int i = 0; i < k; i++) {
+        arrival.set(i, 0);
+      }
+      received.set(0);
+      var broadcast = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+          channels.get(0).newCall(org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc.getBroadcastMethod(),
+              io.grpc.CallOptions.DEFAULT),
+          new io.grpc.stub.StreamObserver<org.hyperledger.fabric.protos.orderer.BroadcastResponse>() {
+            @Override
+            public void onNext(org.hyperledger.fabric.protos.orderer.BroadcastResponse value) {}
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+          });
+      broadcast.onNext(requests.message(channel, com.google.protobuf.ByteString.copyFrom(new byte[1024]), Instant.now())
+          .envelope());
+      broadcast.onCompleted();
+      waitUntil(() -> received.get() == k, 120);
+      long[] times = new long[k];
+      for (int i = 0; i < k; i++) {
+        times[i] = arrival.get(i);
+      }
+      Arrays.sort(times);
+      System.out.printf("spread round %d: all %d streams got the block within %.1f ms of the first"
+              + " (p50 %.1f ms, p99 %.1f ms)%n", round, k, (times[k - 1] - times[0]) / 1e6,
+          (times[k / 2] - times[0]) / 1e6, (times[(int) (k * 0.99)] - times[0]) / 1e6);
+    }
+    running.forEach(DeliverProbe.Stream::cancel);
+    channels.forEach(ManagedChannel::shutdownNow);
     return 0;
   }
 
