@@ -1,5 +1,7 @@
 package org.jorderer.server.operations;
 
+import org.jorderer.server.http.Json;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsServer;

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 import org.hyperledger.fabric.protos.common.Block;
 import org.jorderer.server.channels.ChannelRegistry;
+import org.jorderer.server.http.Json;
 import org.jorderer.server.channels.ParticipationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,8 +99,8 @@ public final class ChannelParticipationHandler implements HttpHandler {
     } else {
       body.append('[');
       for (int i = 0; i < ids.size(); i++) {
-        body.append(i == 0 ? "" : ",").append("{\"name\":").append(JsonText.string(ids.get(i)))
-            .append(",\"url\":").append(JsonText.string(CHANNELS + "/" + ids.get(i))).append('}');
+        body.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(ids.get(i)))
+            .append(",\"url\":").append(Json.quote(CHANNELS + "/" + ids.get(i))).append('}');
       }
       body.append(']');
     }
@@ -195,10 +196,10 @@ public final class ChannelParticipationHandler implements HttpHandler {
   }
 
   private static String info(ChannelRegistry.ParticipationInfo channel) {
-    return "{\"name\":" + JsonText.string(channel.name())
-        + ",\"url\":" + JsonText.string(CHANNELS + "/" + channel.name())
-        + ",\"consensusRelation\":" + JsonText.string(channel.consensusRelation())
-        + ",\"status\":" + JsonText.string(channel.status())
+    return "{\"name\":" + Json.quote(channel.name())
+        + ",\"url\":" + Json.quote(CHANNELS + "/" + channel.name())
+        + ",\"consensusRelation\":" + Json.quote(channel.consensusRelation())
+        + ",\"status\":" + Json.quote(channel.status())
         + ",\"height\":" + channel.height() + "}\n";
   }
 
@@ -252,7 +253,7 @@ public final class ChannelParticipationHandler implements HttpHandler {
   }
 
   private static void sendError(HttpExchange exchange, int status, String message) throws IOException {
-    send(exchange, status, JsonText.error(message));
+    send(exchange, status, "{\"error\":" + Json.quote(message) + "}\n");
   }
 
   private static void send(HttpExchange exchange, int status, String json) throws IOException {

@@ -1,4 +1,4 @@
-package org.jorderer.server.operations;
+package org.jorderer.server.http;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The little JSON the operations endpoints need: quoting strings for responses and reading a
- * request body. The server module has no JSON library and these shapes are tiny, so a strict
+ * The little JSON the HTTP endpoints (operations, channel participation) need: quoting strings for
+ * responses and reading a request body. The server module has no JSON library and these shapes are tiny, so a strict
  * recursive-descent reader (objects, arrays, strings, numbers, literals) is enough.
  */
-final class Json {
+public final class Json {
   private final String text;
   private int pos;
 
@@ -20,7 +20,7 @@ final class Json {
 
   /** A JSON string literal for {@code s}, escaped as Go's encoder does for the characters that
    *  must be escaped. */
-  static String quote(String s) {
+  public static String quote(String s) {
     StringBuilder out = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -50,7 +50,7 @@ final class Json {
    *
    * @throws IllegalArgumentException with a message fit to show to the client
    */
-  static Object parse(String text) {
+  public static Object parse(String text) {
     Json p = new Json(text);
     p.skipSpace();
     Object value = p.value();
