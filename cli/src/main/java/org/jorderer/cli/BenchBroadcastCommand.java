@@ -1,7 +1,6 @@
 package org.jorderer.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +17,6 @@ import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.channel.envelope.SeekPositions;
 import org.jorderer.channel.envelope.SignedEnvelopes;
-import org.jorderer.channel.msp.LocalSigner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,12 +44,9 @@ final class BenchBroadcastCommand implements Callable<Integer> {
     }
     Map<String, Long> succeeded = new ConcurrentHashMap<>();
     Map<String, Long> delivered = new ConcurrentHashMap<>();
-    ManagedChannel connection = NettyChannelBuilder.forAddress(broadcast.address.getHostString(), broadcast.address.getPort())
-        .usePlaintext()
-        .maxInboundMessageSize(Integer.MAX_VALUE)
-        .build();
+    ManagedChannel connection = broadcast.client.connect();
     try {
-      SignedEnvelopes seeks = new SignedEnvelopes(LocalSigner.load(broadcast.mspDir, broadcast.mspId));
+      SignedEnvelopes seeks = broadcast.client.envelopes();
       StreamObserver<Envelope> watcher = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
         @Override
         public void onNext(DeliverResponse response) {

@@ -26,6 +26,7 @@ import org.jorderer.server.Orderer;
 import org.jorderer.server.OrdererSettings;
 import org.jorderer.server.channels.ServedChannel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,20 +44,12 @@ final class BenchDeliverCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "catchup", description = "catchup, wait or fanout (default: ${DEFAULT-VALUE}).")
   Mode mode;
 
-  @Option(names = "--address", paramLabel = "HOST:PORT", converter = HostPort.class, defaultValue = "127.0.0.1:7050",
-      description = "The node (catchup, wait; default: ${DEFAULT-VALUE}).")
-  InetSocketAddress address;
+  @Mixin ClientOptions client;
 
   @Option(names = "--channel", paramLabel = "ID", defaultValue = "demo", description = "Channel (default: ${DEFAULT-VALUE}).")
   String channel;
 
-  @Option(names = "--msp-dir", paramLabel = "DIR", defaultValue = "data/admin-msp",
-      description = "MSP folder to sign requests with (default: ${DEFAULT-VALUE}).")
-  Path mspDir;
 
-  @Option(names = "--msp-id", paramLabel = "ID", defaultValue = OrdererSettings.DEFAULT_MSP_ID,
-      description = "Its MSP ID (default: ${DEFAULT-VALUE}).")
-  String mspId;
 
   @Option(names = "--streams", paramLabel = "K", split = ",", defaultValue = "1",
       description = "Concurrent streams; a list runs one measurement each (default: ${DEFAULT-VALUE}).")
@@ -100,9 +93,9 @@ final class BenchDeliverCommand implements Callable<Integer> {
   }
 
   private int catchup() throws Exception {
-    SignedEnvelopes requests = new SignedEnvelopes(LocalSigner.load(mspDir, mspId));
+    SignedEnvelopes requests = client.envelopes();
     for (int k : streams) {
-      List<ManagedChannel> channels = connect(address, Math.min(k, connections));
+      List<ManagedChannel> channels = connect(client.address, Math.min(k, connections));
       AtomicLong bytes = new AtomicLong();
       AtomicLong blocks = new AtomicLong();
       long started = System.nanoTime();
@@ -125,9 +118,9 @@ final class BenchDeliverCommand implements Callable<Integer> {
   }
 
   private int holdWaiting() throws Exception {
-    SignedEnvelopes requests = new SignedEnvelopes(LocalSigner.load(mspDir, mspId));
+    SignedEnvelopes requests = client.envelopes();
     int k = streams[0];
-    List<ManagedChannel> channels = connect(address, connections);
+    List<ManagedChannel> channels = connect(client.address, connections);
     List<DeliverProbe.Stream> running = new ArrayList<>();
     for (int i = 0; i < k; i++) {
       Envelope request = requests.seek(channel, SeekPositions.seek(SeekPositions.NEXT_COMMIT, SeekPositions.specified(-1L)), Instant.now());
@@ -186,10 +179,9 @@ final class BenchDeliverCommand implements Callable<Integer> {
   }
 
   private int spread() throws Exception {
-    LocalSigner signer = LocalSigner.load(mspDir, mspId);
-    SignedEnvelopes requests = new SignedEnvelopes(signer);
+    SignedEnvelopes requests = client.envelopes();
     int k = streams[0];
-    List<ManagedChannel> channels = connect(address, connections);
+    List<ManagedChannel> channels = connect(client.address, connections);
     AtomicLongArray arrival = new AtomicLongArray(k);
     java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
     List<DeliverProbe.Stream> running = new ArrayList<>();

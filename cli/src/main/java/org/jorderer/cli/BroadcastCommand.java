@@ -2,10 +2,7 @@ package org.jorderer.cli;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +18,8 @@ import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
 import org.jorderer.channel.envelope.SignedEnvelopes;
-import org.jorderer.channel.msp.LocalSigner;
-import org.jorderer.server.OrdererSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,20 +30,12 @@ import picocli.CommandLine.Option;
 @Command(name = "broadcast", mixinStandardHelpOptions = true,
     description = "Send signed transaction envelopes to a channel and report statuses and tx/s.")
 final class BroadcastCommand implements Callable<Integer> {
-  @Option(names = "--address", paramLabel = "HOST:PORT", converter = HostPort.class, defaultValue = "127.0.0.1:7050",
-      description = "The orderer (default: ${DEFAULT-VALUE}).")
-  InetSocketAddress address;
+  @Mixin ClientOptions client;
 
   @Option(names = "--channel", paramLabel = "ID", defaultValue = "demo", description = "Channel (default: ${DEFAULT-VALUE}).")
   String channel;
 
-  @Option(names = "--msp-dir", paramLabel = "DIR", defaultValue = "data/admin-msp",
-      description = "MSP folder to sign with (default: ${DEFAULT-VALUE}).")
-  Path mspDir;
 
-  @Option(names = "--msp-id", paramLabel = "ID", defaultValue = OrdererSettings.DEFAULT_MSP_ID,
-      description = "Its MSP ID (default: ${DEFAULT-VALUE}).")
-  String mspId;
 
   @Option(names = "--count", paramLabel = "N", defaultValue = "1000", description = "Envelopes (default: ${DEFAULT-VALUE}).")
   int count;
@@ -83,8 +71,7 @@ final class BroadcastCommand implements Callable<Integer> {
   }
 
   Result run(PrintStream progress, ResponseListener listener) throws Exception {
-    LocalSigner signer = LocalSigner.load(mspDir, mspId);
-    SignedEnvelopes envelopes = new SignedEnvelopes(signer);
+    SignedEnvelopes envelopes = client.envelopes();
     Random random = new Random();
     List<List<SignedEnvelopes.SignedEnvelope>> perStream = new ArrayList<>();
     for (int s = 0; s < streams; s++) {
@@ -96,9 +83,7 @@ final class BroadcastCommand implements Callable<Integer> {
       random.nextBytes(data);
       perStream.get(i % streams).add(envelopes.message(channel, ByteString.copyFrom(data), Instant.now()));
     }
-    ManagedChannel connection = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-        .usePlaintext()
-        .build();
+    ManagedChannel connection = client.connect();
     try {
       Map<String, Integer> statuses = new ConcurrentHashMap<>();
       AtomicInteger answered = new AtomicInteger();

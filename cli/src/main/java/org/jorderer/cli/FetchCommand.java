@@ -1,10 +1,8 @@
 package org.jorderer.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,9 +19,8 @@ import org.hyperledger.fabric.protos.orderer.SeekPosition;
 import org.jorderer.channel.block.BlockMetadataReader;
 import org.jorderer.channel.envelope.SeekPositions;
 import org.jorderer.channel.envelope.SignedEnvelopes;
-import org.jorderer.channel.msp.LocalSigner;
-import org.jorderer.server.OrdererSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,26 +44,15 @@ final class FetchCommand implements Callable<Integer> {
   @Option(names = "-o", paramLabel = "FILE", description = "Output file (default: <channel>_<which>.block).")
   Path output;
 
-  @Option(names = "--address", paramLabel = "HOST:PORT", converter = HostPort.class, defaultValue = "127.0.0.1:7050",
-      description = "The orderer (default: ${DEFAULT-VALUE}).")
-  InetSocketAddress address;
+  @Mixin ClientOptions client;
 
-  @Option(names = "--msp-dir", paramLabel = "DIR", defaultValue = "data/admin-msp",
-      description = "MSP folder to sign the request with (default: ${DEFAULT-VALUE}).")
-  Path mspDir;
 
-  @Option(names = "--msp-id", paramLabel = "ID", defaultValue = OrdererSettings.DEFAULT_MSP_ID,
-      description = "Its MSP ID (default: ${DEFAULT-VALUE}).")
-  String mspId;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    SignedEnvelopes envelopes = new SignedEnvelopes(LocalSigner.load(mspDir, mspId));
-    ManagedChannel connection = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-        .usePlaintext()
-        .maxInboundMessageSize(Integer.MAX_VALUE)
-        .build();
+    SignedEnvelopes envelopes = client.envelopes();
+    ManagedChannel connection = client.connect();
     try {
       SeekPosition position = switch (which) {
         case "oldest" -> SeekPositions.OLDEST;
@@ -123,7 +109,7 @@ final class FetchCommand implements Callable<Integer> {
     while (true) {
       Object next = responses.poll(30, TimeUnit.SECONDS);
       if (next == null) {
-        err.println("no answer from " + address + " within 30 s");
+        err.println("no answer from " + client.address + " within 30 s");
         return null;
       }
       if (next instanceof Throwable t) {

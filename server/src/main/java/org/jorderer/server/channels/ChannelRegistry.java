@@ -1,6 +1,5 @@
 package org.jorderer.server.channels;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
