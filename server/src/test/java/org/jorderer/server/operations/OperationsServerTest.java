@@ -1,5 +1,6 @@
 package org.jorderer.server.operations;
 
+import org.jorderer.server.http.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.core.metrics.Counter;
