@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
+import org.jorderer.server.EnvelopeMarshaller;
 
 /**
  * The orderer's Broadcast service (Fabric's {@code orderer/common/broadcast.Handler}): one per
@@ -38,7 +39,9 @@ public final class BroadcastHandler {
 
   /** {@code /orderer.AtomicBroadcast/Broadcast}, ready to add to a service definition. */
   public ServerMethodDefinition<Envelope, BroadcastResponse> methodDefinition() {
-    return ServerMethodDefinition.create(AtomicBroadcastGrpc.getBroadcastMethod(),
+    return ServerMethodDefinition.create(
+        AtomicBroadcastGrpc.getBroadcastMethod().toBuilder(new EnvelopeMarshaller(),
+            io.grpc.protobuf.ProtoUtils.marshaller(BroadcastResponse.getDefaultInstance())).build(),
         ServerCalls.asyncBidiStreamingCall(
             responses -> new BroadcastStream(this, (ServerCallStreamObserver<BroadcastResponse>) responses)));
   }

@@ -18,6 +18,7 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.channel.config.ConsensusType;
 import org.jorderer.channel.config.OrdererConfig;
+import org.jorderer.server.EnvelopeMarshaller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,15 @@ final class BroadcastStream implements StreamObserver<Envelope> {
 
   @Override
   public void onNext(Envelope envelope) {
+    if (envelope == EnvelopeMarshaller.MALFORMED) {
+      serial.execute(() -> {
+        if (!ended) {
+          ended = true;
+          out.onError(io.grpc.Status.INTERNAL.withDescription(EnvelopeMarshaller.UNMARSHAL_FAILED).asRuntimeException());
+        }
+      });
+      return;
+    }
     serial.execute(() -> {
       backlog.add(envelope);
       drain();

@@ -4,7 +4,6 @@ import io.grpc.Grpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import java.time.Clock;
@@ -13,6 +12,7 @@ import java.util.concurrent.Executor;
 import javax.net.ssl.SSLSession;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
+import org.jorderer.server.EnvelopeMarshaller;
 
 /**
  * The orderer's Deliver service (Fabric's {@code common/deliver.Handler}): one per process, over
@@ -60,7 +60,7 @@ public final class DeliverHandler {
   /** {@code /orderer.AtomicBroadcast/Deliver}, ready to add to a service definition. */
   public ServerMethodDefinition<Envelope, ?> methodDefinition() {
     MethodDescriptor<Envelope, DeliverFrame> method = AtomicBroadcastGrpc.getDeliverMethod()
-        .toBuilder(ProtoUtils.marshaller(Envelope.getDefaultInstance()), new DeliverFrameMarshaller())
+        .toBuilder(new EnvelopeMarshaller(), new DeliverFrameMarshaller())
         .build();
     ServerCallHandler<Envelope, DeliverFrame> handler = (call, headers) -> {
       SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);

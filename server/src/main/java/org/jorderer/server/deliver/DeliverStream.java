@@ -25,6 +25,7 @@ import org.jorderer.ledger.BlockCursor;
 import org.jorderer.ledger.BlockNotFoundException;
 import org.jorderer.ledger.LedgerClosedException;
 import org.jorderer.ledger.StoredBlock;
+import org.jorderer.server.EnvelopeMarshaller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +103,21 @@ final class DeliverStream implements StreamObserver<Envelope> {
 
   @Override
   public void onNext(Envelope envelope) {
+    if (envelope == EnvelopeMarshaller.MALFORMED) {
+      serial.execute(this::malformed);
+      return;
+    }
     serial.execute(() -> startRequest(envelope));
+  }
+
+  /** Not an Envelope: Fabric's Recv fails and the RPC ends with that error, no status sent. */
+  private void malformed() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    handler.metrics.streamClosed();
+    out.onError(io.grpc.Status.INTERNAL.withDescription(EnvelopeMarshaller.UNMARSHAL_FAILED).asRuntimeException());
   }
 
   @Override

@@ -52,6 +52,10 @@ public final class TestOrderer implements AutoCloseable {
   }
 
   public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock, TlsSettings tls) {
+    this(dataDir, settings, clock, tls, OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES);
+  }
+
+  public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock, TlsSettings tls, int maxRecvBytes) {
     ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
     channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
         Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics)), SIGNER);
@@ -59,7 +63,7 @@ public final class TestOrderer implements AutoCloseable {
     BroadcastHandler broadcast = new BroadcastHandler(id -> channels.channel(id).map(BroadcastableChannel.class::cast),
         new BroadcastMetrics(metrics), executor, clock, settings.expirationChecks());
     server = OrdererServer.start(new OrdererServer.Settings(new InetSocketAddress("127.0.0.1", 0),
-        OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES, tls), deliver, broadcast, executor);
+        maxRecvBytes, tls), deliver, broadcast, executor);
   }
 
   public TestOrderer(Path dataDir) {

@@ -1,0 +1,47 @@
+package org.jorderer.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.MethodDescriptor;
+import io.grpc.protobuf.ProtoUtils;
+import java.io.IOException;
+import java.io.InputStream;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads request Envelopes for Broadcast and Deliver. Bytes that are not an Envelope become
+ * {@link #MALFORMED} instead of an exception inside gRPC (which would end the call as UNKNOWN,
+ * "Application error"), so the handlers end the call as Fabric's Go server does when its Recv fails
+ * to unmarshal: gRPC INTERNAL, with a short description and no stack trace.
+ */
+public final class EnvelopeMarshaller implements MethodDescriptor.Marshaller<Envelope> {
+  private static final Logger log = LoggerFactory.getLogger(EnvelopeMarshaller.class);
+
+  /** The one instance standing for "not an Envelope"; compared by identity. */
+  public static final Envelope MALFORMED =
+      Envelope.newBuilder().setSignature(ByteString.copyFromUtf8("jorderer: malformed request")).build();
+
+  public static final String UNMARSHAL_FAILED = "grpc: failed to unmarshal the received message";
+
+  private final MethodDescriptor.Marshaller<Envelope> delegate = ProtoUtils.marshaller(Envelope.getDefaultInstance());
+
+  @Override
+  public InputStream stream(Envelope value) {
+    return delegate.stream(value);
+  }
+
+  @Override
+  public Envelope parse(InputStream stream) {
+    try {
+      return Envelope.parseFrom(stream);
+    } catch (InvalidProtocolBufferException e) {
+      log.debug("Request is not an Envelope: {}", e.getMessage());
+      return MALFORMED;
+    } catch (IOException e) {
+      log.debug("Cannot read a request: {}", e.getMessage());
+      return MALFORMED;
+    }
+  }
+}
