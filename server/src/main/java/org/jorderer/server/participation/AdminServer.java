@@ -56,8 +56,8 @@ public final class AdminServer implements AutoCloseable {
       });
       server.setExecutor(executor);
       server.start();
-      log.info("Serving the channel participation API on {}://{}{}", tls.enabled() ? "https" : "http",
-          server.getAddress(), ChannelParticipationHandler.CHANNELS);
+      log.info("Serving the channel participation API on {}://{}:{}{}", tls.enabled() ? "https" : "http",
+          server.getAddress().getHostString(), server.getAddress().getPort(), ChannelParticipationHandler.CHANNELS);
       return new AdminServer(server, executor);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + listen + " for the admin API: " + e.getMessage(), e);
