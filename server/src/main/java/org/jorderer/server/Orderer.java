@@ -93,7 +93,7 @@ public final class Orderer implements AutoCloseable {
       BroadcastHandler broadcast = new BroadcastHandler(id -> registry.channel(id).map(BroadcastableChannel.class::cast),
           new BroadcastMetrics(metrics), executor, Clock.systemUTC(), settings.deliver().expirationChecks());
       OrdererServer server = OrdererServer.start(new OrdererServer.Settings(settings.listen(),
-          settings.maxRecvMessageBytes(), settings.tls()), deliver, broadcast, executor, metrics);
+          settings.maxRecvMessageBytes(), settings.tls(), settings.keepalive()), deliver, broadcast, executor, metrics);
       AdminServer admin = null;
       if (settings.adminListen() != null) {
         try {

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
@@ -28,13 +29,28 @@ public final class OrdererServer implements AutoCloseable {
    * @param maxRecvMessageBytes {@code General.MaxRecvMsgSize}, 100 MiB by default as in Fabric;
    *     a larger request is refused by the transport before any of our code sees it
    * @param tls {@code General.TLS}: server TLS, and client certificates when required
+   * @param keepalive {@code General.Keepalive}
    */
-  public record Settings(InetSocketAddress listen, int maxRecvMessageBytes, TlsSettings tls) {
+  public record Settings(InetSocketAddress listen, int maxRecvMessageBytes, TlsSettings tls, Keepalive keepalive) {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
+
+    public Settings(InetSocketAddress listen, int maxRecvMessageBytes, TlsSettings tls) {
+      this(listen, maxRecvMessageBytes, tls, Keepalive.FABRIC_DEFAULTS);
+    }
 
     public static Settings listeningOn(InetSocketAddress listen) {
       return new Settings(listen, DEFAULT_MAX_MESSAGE_BYTES, TlsSettings.DISABLED);
     }
+  }
+
+  /**
+   * Fabric's server keepalive ({@code comm.KeepaliveOptions}): ping idle clients every
+   * {@code interval}, drop them after {@code timeout} without an answer, and refuse clients that
+   * ping more often than {@code minInterval}; pings without open streams are allowed.
+   */
+  public record Keepalive(Duration minInterval, Duration interval, Duration timeout) {
+    public static final Keepalive FABRIC_DEFAULTS =
+        new Keepalive(Duration.ofSeconds(60), Duration.ofHours(2), Duration.ofSeconds(20));
   }
 
   private final Server server;
@@ -65,6 +81,10 @@ public final class OrdererServer implements AutoCloseable {
     if (metrics != null) {
       builder.intercept(new GrpcMetricsInterceptor(metrics)).addTransportFilter(new GrpcConnectionMetrics(metrics));
     }
+    builder.keepAliveTime(settings.keepalive().interval().toNanos(), TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(settings.keepalive().timeout().toNanos(), TimeUnit.NANOSECONDS)
+        .permitKeepAliveTime(settings.keepalive().minInterval().toNanos(), TimeUnit.NANOSECONDS)
+        .permitKeepAliveWithoutCalls(true);
     Server server = builder
         .executor(executor)
         .maxInboundMessageSize(settings.maxRecvMessageBytes())

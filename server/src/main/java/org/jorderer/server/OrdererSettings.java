@@ -33,6 +33,7 @@ import org.jorderer.server.tls.TlsSettings;
  * @param operationsListen the operations endpoint ({@code Operations.ListenAddress}: metrics,
  *     health, version, log levels), or null for none
  * @param operationsTls {@code Operations.TLS}
+ * @param keepalive {@code General.Keepalive}
  */
 public record OrdererSettings(
     Path dataDir,
@@ -50,7 +51,8 @@ public record OrdererSettings(
     boolean participationEnabled,
     long maxJoinRequestBytes,
     InetSocketAddress operationsListen,
-    TlsSettings operationsTls) {
+    TlsSettings operationsTls,
+    OrdererServer.Keepalive keepalive) {
 
   public static final String DEFAULT_MSP_ID = OrdererConfiguration.EMBEDDED_MSP_ID;
   public static final String DEMO_CHANNEL = "demo";
@@ -81,14 +83,16 @@ public record OrdererSettings(
         embedded,
         embedded ? DEMO_CHANNEL : null,
         new DeliverHandler.Settings(general.authentication().timeWindow(), tls.mutual(),
-            !general.authentication().noExpirationChecks()),
+            !general.authentication().noExpirationChecks(), general.maxSendMsgSize()),
         tls,
         c.admin().listenSocket(),
         tls("Admin.TLS", c.admin().tls()),
         c.channelParticipation().enabled(),
         c.channelParticipation().maxRequestBodySize(),
         c.operations().listenSocket(),
-        tls("Operations.TLS", c.operations().tls()));
+        tls("Operations.TLS", c.operations().tls()),
+        new OrdererServer.Keepalive(general.keepalive().serverMinInterval(), general.keepalive().serverInterval(),
+            general.keepalive().serverTimeout()));
   }
 
   private static TlsSettings tls(String key, OrdererConfiguration.Tls tls) {
@@ -111,31 +115,32 @@ public record OrdererSettings(
   public OrdererSettings withListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, address, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls);
+        operationsListen, operationsTls, keepalive);
   }
 
   public OrdererSettings withAdminListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, address, adminTls, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls);
+        operationsListen, operationsTls, keepalive);
   }
 
   public OrdererSettings withMsp(Path dir, String id, boolean generate) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, dir, id, generate,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls);
+        operationsListen, operationsTls, keepalive);
   }
 
   public OrdererSettings withOperationsListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
-        address, operationsTls);
+        address, operationsTls, keepalive);
   }
 
   public OrdererSettings withTls(TlsSettings grpc, TlsSettings admin) {
-    DeliverHandler.Settings d = new DeliverHandler.Settings(deliver.timeWindow(), grpc.mutual(), deliver.expirationChecks());
+    DeliverHandler.Settings d = new DeliverHandler.Settings(deliver.timeWindow(), grpc.mutual(), deliver.expirationChecks(),
+        deliver.maxSendMessageBytes());
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, d, grpc, adminListen, admin, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls);
+        operationsListen, operationsTls, keepalive);
   }
 }

@@ -69,6 +69,24 @@ class MalformedInputTest {
     assertThatOthersAreServed();
   }
 
+  @Test
+  void aBlockOverMaxSendMsgSizeEndsTheDeliverStreamWithResourceExhausted() throws Exception {
+    DeliverHandler.Settings smallSends = new DeliverHandler.Settings(java.time.Duration.ofMinutes(15), false, true, 4096);
+    try (TestOrderer small = new TestOrderer(data.resolve("small"), smallSends, Clock.systemUTC())) {
+      var channel = small.withSampleOrgChannel(1);
+      small.appendBlocks(channel, 1, 10_000);
+      try (DeliverClient client = small.deliver()) {
+        client.send(new SeekRequests(TestOrderer.SIGNER).envelope("sampleorg", seek(SeekRequests.specified(1),
+            SeekRequests.specified(1))));
+        Status status = client.awaitClose(10);
+        assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(status.getDescription()).startsWith("trying to send message larger than max");
+      }
+      assertThat(small.counter("deliver_requests_completed", "channel", "sampleorg", "filtered", "false",
+          "data_type", "block", "success", "false")).isEqualTo(1);
+    }
+  }
+
   private void assertThatOthersAreServed() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
       client.send(new SeekRequests(TestOrderer.SIGNER).envelope("sampleorg", seek(oldest(), oldest())));

@@ -30,8 +30,16 @@ public final class DeliverHandler {
    *     binding check
    * @param expirationChecks whether identity expiry ends sessions
    *     ({@code !General.Authentication.NoExpirationChecks})
+   * @param maxSendMessageBytes {@code General.MaxSendMsgSize}: a block response larger than this
+   *     cannot be sent, and ends the RPC with RESOURCE_EXHAUSTED as the Go server's failed Send does
    */
-  public record Settings(Duration timeWindow, boolean mutualTls, boolean expirationChecks) {
+  public record Settings(Duration timeWindow, boolean mutualTls, boolean expirationChecks, int maxSendMessageBytes) {
+    public static final int DEFAULT_MAX_SEND_MESSAGE_BYTES = 100 * 1024 * 1024;
+
+    public Settings(Duration timeWindow, boolean mutualTls, boolean expirationChecks) {
+      this(timeWindow, mutualTls, expirationChecks, DEFAULT_MAX_SEND_MESSAGE_BYTES);
+    }
+
     public static Settings defaults() {
       return new Settings(Duration.ofMinutes(15), false, true);
     }

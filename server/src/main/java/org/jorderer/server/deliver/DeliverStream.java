@@ -110,6 +110,21 @@ final class DeliverStream implements StreamObserver<Envelope> {
     serial.execute(() -> startRequest(envelope));
   }
 
+  /** Fabric's Send fails on a message over MaxSendMsgSize: the RPC ends with that error, no status. */
+  private void tooLarge(Request r, StoredBlock block, int bytes) {
+    log.warn("[channel: {}] Block {} is {} bytes, over the {} bytes this orderer may send; ending the deliver stream",
+        r.channelId, block.number(), bytes, handler.settings.maxSendMessageBytes());
+    current = null;
+    r.release();
+    handler.metrics.requestCompleted(r.channelId, false);
+    ended = true;
+    handler.metrics.streamClosed();
+    out.onError(io.grpc.Status.RESOURCE_EXHAUSTED
+        .withDescription("trying to send message larger than max (" + bytes + " vs. "
+            + handler.settings.maxSendMessageBytes() + ")")
+        .asRuntimeException());
+  }
+
   /** Not an Envelope: Fabric's Recv fails and the RPC ends with that error, no status sent. */
   private void malformed() {
     if (ended) {
@@ -288,7 +303,12 @@ final class DeliverStream implements StreamObserver<Envelope> {
       }
       StoredBlock block = r.pending;
       r.pending = null;
-      out.onNext(frameFor(r, block));
+      DeliverFrame frame = frameFor(r, block);
+      if (frame.size() > handler.settings.maxSendMessageBytes()) {
+        tooLarge(r, block, frame.size());
+        return;
+      }
+      out.onNext(frame);
       handler.metrics.blockSent(r.channelId);
       if (block.number() == r.range.stop()) {
         finish(Status.SUCCESS);
