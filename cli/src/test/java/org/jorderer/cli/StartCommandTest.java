@@ -37,6 +37,15 @@ class StartCommandTest {
       ChannelConfig config = ChannelConfig.fromConfigBlock(genesis);
       assertThat(config.channelId()).isEqualTo("demo");
       assertThat(config.orderer().orElseThrow().consensusType().type()).isEqualTo("solo");
+      // The operations endpoint is wired to the node: Fabric's metric names, and health.
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String ops = "http://127.0.0.1:" + node.orderer.operationsPort();
+      String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(ops + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("ledger_blockchain_height{channel=\"demo\"} 1")
+          .contains("deliver_streams_opened 1").doesNotContain("deliver_streams_opened_total");
+      assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(ops + "/healthz")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
       firstCert = Files.readAllBytes(data.resolve("msp/signcerts/cert.pem"));
       firstGenesis = genesis;
     }

@@ -114,7 +114,8 @@ public final class Orderer implements AutoCloseable {
           if (settings.operationsTls().enabled()) {
             ops = ops.withHttps(TlsContexts.https(settings.operationsTls()));
           }
-          operations = OperationsServer.start(ops, metrics, health);
+          // Fabric exposes its metrics only with Metrics.Provider: prometheus.
+          operations = OperationsServer.start(ops, settings.prometheusMetrics() ? metrics : new PrometheusRegistry(), health);
         } catch (IOException e) {
           if (admin != null) {
             admin.close();

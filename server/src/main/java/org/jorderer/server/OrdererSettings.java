@@ -34,6 +34,7 @@ import org.jorderer.server.tls.TlsSettings;
  *     health, version, log levels), or null for none
  * @param operationsTls {@code Operations.TLS}
  * @param keepalive {@code General.Keepalive}
+ * @param prometheusMetrics {@code Metrics.Provider: prometheus}: Fabric's metrics on /metrics
  */
 public record OrdererSettings(
     Path dataDir,
@@ -52,7 +53,8 @@ public record OrdererSettings(
     long maxJoinRequestBytes,
     InetSocketAddress operationsListen,
     TlsSettings operationsTls,
-    OrdererServer.Keepalive keepalive) {
+    OrdererServer.Keepalive keepalive,
+    boolean prometheusMetrics) {
 
   public static final String DEFAULT_MSP_ID = OrdererConfiguration.EMBEDDED_MSP_ID;
   public static final String DEMO_CHANNEL = "demo";
@@ -92,7 +94,8 @@ public record OrdererSettings(
         c.operations().listenSocket(),
         tls("Operations.TLS", c.operations().tls()),
         new OrdererServer.Keepalive(general.keepalive().serverMinInterval(), general.keepalive().serverInterval(),
-            general.keepalive().serverTimeout()));
+            general.keepalive().serverTimeout()),
+        c.metrics().provider() == OrdererConfiguration.MetricsProvider.PROMETHEUS);
   }
 
   private static TlsSettings tls(String key, OrdererConfiguration.Tls tls) {
@@ -115,25 +118,28 @@ public record OrdererSettings(
   public OrdererSettings withListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, address, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls, keepalive);
+        operationsListen, operationsTls, keepalive,
+        prometheusMetrics);
   }
 
   public OrdererSettings withAdminListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, address, adminTls, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls, keepalive);
+        operationsListen, operationsTls, keepalive,
+        prometheusMetrics);
   }
 
   public OrdererSettings withMsp(Path dir, String id, boolean generate) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, dir, id, generate,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls, keepalive);
+        operationsListen, operationsTls, keepalive,
+        prometheusMetrics);
   }
 
   public OrdererSettings withOperationsListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
-        address, operationsTls, keepalive);
+        address, operationsTls, keepalive, prometheusMetrics);
   }
 
   public OrdererSettings withTls(TlsSettings grpc, TlsSettings admin) {
@@ -141,6 +147,7 @@ public record OrdererSettings(
         deliver.maxSendMessageBytes());
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, d, grpc, adminListen, admin, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls, keepalive);
+        operationsListen, operationsTls, keepalive,
+        prometheusMetrics);
   }
 }

@@ -68,8 +68,8 @@ public record OrdererConfiguration(
   /**
    * What {@code jorderer start} runs with no configuration file: Fabric's defaults, but everything it
    * keeps under one data folder (ledgers in {@code DATA/ledger}, an MSP generated on first start in
-   * {@code DATA/msp} with ID {@value #EMBEDDED_MSP_ID}), and the channel participation API on, since
-   * with no system channel that is how channels are added.
+   * {@code DATA/msp} with ID {@value #EMBEDDED_MSP_ID}), the channel participation API on, since
+   * with no system channel that is how channels are added, and Prometheus metrics on.
    */
   public static OrdererConfiguration embeddedDefault(Path dataDir) {
     OrdererConfiguration fabric = fabricDefaults();
@@ -79,7 +79,7 @@ public record OrdererConfiguration(
             g.maxSendMsgSize(), g.bootstrapMethod(), dataDir.resolve("msp"), EMBEDDED_MSP_ID, g.authentication()),
         new FileLedger(dataDir.resolve("ledger")),
         fabric.operations(),
-        fabric.metrics(),
+        new Metrics(MetricsProvider.PROMETHEUS, fabric.metrics().statsd()),
         fabric.admin(),
         new ChannelParticipation(true, DEFAULT_MAX_REQUEST_BODY_SIZE),
         fabric.consensus());

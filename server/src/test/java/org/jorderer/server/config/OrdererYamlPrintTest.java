@@ -76,7 +76,7 @@ class OrdererYamlPrintTest {
         """);
     assertThat(printed).contains("""
         Metrics:
-          Provider: disabled
+          Provider: prometheus
           Statsd:
             Network: udp
             Address: 127.0.0.1:8125
