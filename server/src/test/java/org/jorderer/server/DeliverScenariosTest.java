@@ -403,6 +403,56 @@ class DeliverScenariosTest {
     }
   }
 
+  // C.41, B.7: a config change that takes the signer out of /Channel/Readers ends its session at the
+  // next block, which is not sent.
+  @Test
+  void aConfigChangeRevokingReadAccessIsForbiddenAtTheNextBlock() throws Exception {
+    try (DeliverClient client = orderer.deliver()) {
+      client.send(request(seek(specified(HEIGHT - 1), specified(HEIGHT + 5))));
+      assertThat(client.next(10).getBlock().getHeader().getNumber()).isEqualTo(HEIGHT - 1);
+
+      org.hyperledger.fabric.protos.common.Config current = channel.config().config();
+      var onlyOtherOrg = org.hyperledger.fabric.protos.common.SignaturePolicyEnvelope.newBuilder()
+          .setRule(org.hyperledger.fabric.protos.common.SignaturePolicy.newBuilder().setSignedBy(0))
+          .addIdentities(org.hyperledger.fabric.protos.common.MSPPrincipal.newBuilder()
+              .setPrincipalClassification(org.hyperledger.fabric.protos.common.MSPPrincipal.Classification.ROLE)
+              .setPrincipal(org.hyperledger.fabric.protos.common.MSPRole.newBuilder().setMspIdentifier("OtherOrg")
+                  .setRole(org.hyperledger.fabric.protos.common.MSPRole.MSPRoleType.MEMBER).build().toByteString()))
+          .build();
+      var group = current.getChannelGroup().toBuilder().putPolicies("Readers",
+          org.hyperledger.fabric.protos.common.ConfigPolicy.newBuilder().setModPolicy("Admins")
+              .setPolicy(org.hyperledger.fabric.protos.common.Policy.newBuilder()
+                  .setType(org.hyperledger.fabric.protos.common.Policy.PolicyType.SIGNATURE_VALUE)
+                  .setValue(onlyOtherOrg.toByteString()))
+              .build());
+      channel.updateConfig(org.jorderer.channel.ChannelConfig.fromConfig(CH,
+          current.toBuilder().setSequence(current.getSequence() + 1).setChannelGroup(group).build(),
+          org.jorderer.channel.crypto.CryptoProvider.preferred()));
+
+      orderer.appendBlocks(channel, 1, 10);
+      assertThat(client.next(10).getStatus()).isEqualTo(Status.FORBIDDEN);
+      assertThat(client.awaitClose(10).getCode()).isEqualTo(Code.OK);
+    }
+    // A new request is refused at once, before any block.
+    assertThat(exchange(request(seek(oldest(), oldest())))).extracting(DeliverResponse::getStatus)
+        .containsExactly(Status.FORBIDDEN);
+  }
+
+  // C.3: with expiration checks off, an expired signer keeps reading.
+  @Test
+  void withExpirationChecksOffAnExpiredSignerIsServed() throws Exception {
+    Instant notAfter = TestOrderer.SIGNER.identity().certificate().getNotAfter().toInstant();
+    TestClock late = new TestClock(notAfter.plusSeconds(3600));
+    try (TestOrderer lenient = new TestOrderer(data.resolve("lenient"),
+        new DeliverHandler.Settings(Duration.ofMinutes(15), false, false), late)) {
+      lenient.withSampleOrgChannel(2);
+      try (DeliverClient client = lenient.deliver()) {
+        client.send(requests.envelope(CH, seek(oldest(), specified(1)), late.instant()));
+        assertThat(blockNumbers(client.untilStatus(10))).containsExactly(0L, 1L);
+      }
+    }
+  }
+
   // Protection of others: a request's errors never touch other streams on the channel.
   @Test
   void aRefusedStreamLeavesOthersServed() throws Exception {
