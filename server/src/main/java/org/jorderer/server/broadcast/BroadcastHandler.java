@@ -42,7 +42,11 @@ public final class BroadcastHandler {
     return ServerMethodDefinition.create(
         AtomicBroadcastGrpc.getBroadcastMethod().toBuilder(new EnvelopeMarshaller(),
             io.grpc.protobuf.ProtoUtils.marshaller(BroadcastResponse.getDefaultInstance())).build(),
-        ServerCalls.asyncBidiStreamingCall(
-            responses -> new BroadcastStream(this, (ServerCallStreamObserver<BroadcastResponse>) responses)));
+        (call, headers) -> {
+          String client = String.valueOf(call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+          return ServerCalls.<Envelope, BroadcastResponse>asyncBidiStreamingCall(
+                  responses -> new BroadcastStream(this, (ServerCallStreamObserver<BroadcastResponse>) responses, client))
+              .startCall(call, headers);
+        });
   }
 }

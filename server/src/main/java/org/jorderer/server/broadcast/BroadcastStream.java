@@ -40,6 +40,7 @@ final class BroadcastStream implements StreamObserver<Envelope> {
 
   private final BroadcastHandler handler;
   private final ServerCallStreamObserver<BroadcastResponse> out;
+  private final String client; // the remote address, for log lines as Fabric writes them
   private final SynchronizationContext serial;
   // Envelopes read but not answered yet, in arrival order. At most READ_AHEAD: the window of
   // messages requested from gRPC, which stops reading from the client once it is used up.
@@ -56,9 +57,10 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     long validated = -1;
   }
 
-  BroadcastStream(BroadcastHandler handler, ServerCallStreamObserver<BroadcastResponse> out) {
+  BroadcastStream(BroadcastHandler handler, ServerCallStreamObserver<BroadcastResponse> out, String client) {
     this.handler = handler;
     this.out = out;
+    this.client = client;
     this.serial = new SynchronizationContext((thread, error) -> {
       log.error("Broadcast stream failed unexpectedly; closing it", error);
       end();
@@ -155,7 +157,8 @@ final class BroadcastStream implements StreamObserver<Envelope> {
         : withoutExpiry(config, envelope);
     if (!verdict.accepted()) {
       Status status = verdict.outcome() == EnvelopeChecks.Outcome.FORBIDDEN ? Status.FORBIDDEN : Status.BAD_REQUEST;
-      log.warn("[channel: {}] Rejecting broadcast of {} message: {}", tracker.channel, tracker.type, verdict.message());
+      log.warn("[channel: {}] Rejecting broadcast of {} message from {}: {}", tracker.channel, tracker.type, client,
+          verdict.message());
       respond(tracker, status, verdict.message());
       return;
     }
@@ -177,7 +180,8 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       respond(tracker, Status.SUCCESS, "");
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      log.warn("[channel: {}] Rejecting broadcast: the chain did not accept it: {}", tracker.channel, cause.getMessage());
+      log.warn("[channel: {}] Rejecting broadcast from {}: the chain did not accept it: {}", tracker.channel, client,
+          cause.getMessage());
       respond(tracker, Status.SERVICE_UNAVAILABLE, String.valueOf(cause.getMessage()));
     }
   }

@@ -72,8 +72,9 @@ public final class DeliverHandler {
         .build();
     ServerCallHandler<Envelope, DeliverFrame> handler = (call, headers) -> {
       SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+      String client = String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
       return ServerCalls.<Envelope, DeliverFrame>asyncBidiStreamingCall(
-              responses -> new DeliverStream(this, (ServerCallStreamObserver<DeliverFrame>) responses, ssl))
+              responses -> new DeliverStream(this, (ServerCallStreamObserver<DeliverFrame>) responses, ssl, client))
           .startCall(call, headers);
     };
     return ServerMethodDefinition.create(method, handler);

@@ -46,6 +46,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
   private final DeliverHandler handler;
   private final ServerCallStreamObserver<DeliverFrame> out;
   private final SSLSession ssl;
+  private final String client; // the remote address, for log lines as Fabric writes them
   private final SynchronizationContext serial;
 
   private Request current;
@@ -82,10 +83,11 @@ final class DeliverStream implements StreamObserver<Envelope> {
     }
   }
 
-  DeliverStream(DeliverHandler handler, ServerCallStreamObserver<DeliverFrame> out, SSLSession ssl) {
+  DeliverStream(DeliverHandler handler, ServerCallStreamObserver<DeliverFrame> out, SSLSession ssl, String client) {
     this.handler = handler;
     this.out = out;
     this.ssl = ssl;
+    this.client = client;
     this.serial = new SynchronizationContext((thread, error) -> {
       // Fabric recovers a panicking handler and ends the RPC with OK; so do we, and log it.
       log.error("Deliver stream failed unexpectedly; closing it", error);
@@ -112,8 +114,8 @@ final class DeliverStream implements StreamObserver<Envelope> {
 
   /** Fabric's Send fails on a message over MaxSendMsgSize: the RPC ends with that error, no status. */
   private void tooLarge(Request r, StoredBlock block, int bytes) {
-    log.warn("[channel: {}] Block {} is {} bytes, over the {} bytes this orderer may send; ending the deliver stream",
-        r.channelId, block.number(), bytes, handler.settings.maxSendMessageBytes());
+    log.warn("[channel: {}] Block {} is {} bytes, over the {} bytes this orderer may send; ending the deliver stream"
+        + " for {}", r.channelId, block.number(), bytes, handler.settings.maxSendMessageBytes(), client);
     current = null;
     r.release();
     handler.metrics.requestCompleted(r.channelId, false);
@@ -189,7 +191,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
     Optional<DeliverableChannel> found = channelId.isEmpty() ? Optional.empty() : handler.channels.find(channelId);
     if (found.isEmpty()) {
       // Debug only: SDKs poll for a channel to appear.
-      log.debug("Rejecting deliver request: channel {} not found", channelId);
+      log.debug("Rejecting deliver request for {}: channel {} not found", client, channelId);
       sendStatusAndEnd(Status.NOT_FOUND);
       return;
     }
@@ -336,7 +338,8 @@ final class DeliverStream implements StreamObserver<Envelope> {
     r.number++;
     Optional<String> denied = r.access.evaluate();
     if (denied.isPresent()) {
-      log.warn("[channel: {}] Client authorization revoked for deliver request: {}", r.channelId, denied.get());
+      log.warn("[channel: {}] Client authorization revoked for deliver request from {}: {}", r.channelId, client,
+          denied.get());
       finish(Status.FORBIDDEN);
       return false;
     }
@@ -391,13 +394,13 @@ final class DeliverStream implements StreamObserver<Envelope> {
 
   /** A request refused before it was counted (spec B.3 steps 1 to 8). */
   private void reject(Status status, String channelId, String reason) {
-    log.warn("[channel: {}] Rejecting deliver request: {}", channelId, reason);
+    log.warn("[channel: {}] Rejecting deliver request for {}: {}", channelId, client, reason);
     sendStatusAndEnd(status);
   }
 
   /** A counted request refused before any block. */
   private void completeRejected(String channelId, Status status, String reason) {
-    log.warn("[channel: {}] Rejecting deliver request: {}", channelId, reason);
+    log.warn("[channel: {}] Rejecting deliver request for {}: {}", channelId, client, reason);
     handler.metrics.requestCompleted(channelId, false);
     sendStatusAndEnd(status);
   }
