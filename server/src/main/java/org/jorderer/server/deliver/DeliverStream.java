@@ -116,25 +116,34 @@ final class DeliverStream implements StreamObserver<Envelope> {
   private void tooLarge(Request r, StoredBlock block, int bytes) {
     log.warn("[channel: {}] Block {} is {} bytes, over the {} bytes this orderer may send; ending the deliver stream"
         + " for {}", r.channelId, block.number(), bytes, handler.settings.maxSendMessageBytes(), client);
-    current = null;
-    r.release();
-    handler.metrics.requestCompleted(r.channelId, false);
-    ended = true;
-    handler.metrics.streamClosed();
-    out.onError(io.grpc.Status.RESOURCE_EXHAUSTED
-        .withDescription("trying to send message larger than max (" + bytes + " vs. "
-            + handler.settings.maxSendMessageBytes() + ")")
-        .asRuntimeException());
+    endWithError(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("trying to send message larger than max ("
+        + bytes + " vs. " + handler.settings.maxSendMessageBytes() + ")"));
   }
 
   /** Not an Envelope: Fabric's Recv fails and the RPC ends with that error, no status sent. */
   private void malformed() {
+    endWithError(io.grpc.Status.INTERNAL.withDescription(EnvelopeMarshaller.UNMARSHAL_FAILED));
+  }
+
+  /** Ends the RPC with a gRPC error, as Fabric's handler returns a failed Recv or Send: no Fabric status. */
+  private void endWithError(io.grpc.Status status) {
     if (ended) {
       return;
     }
+    releaseCurrent();
     ended = true;
     handler.metrics.streamClosed();
-    out.onError(io.grpc.Status.INTERNAL.withDescription(EnvelopeMarshaller.UNMARSHAL_FAILED).asRuntimeException());
+    out.onError(status.asRuntimeException());
+  }
+
+  /** Ends the current request, if any, as not successful. */
+  private void releaseCurrent() {
+    if (current != null) {
+      Request r = current;
+      current = null;
+      r.release();
+      handler.metrics.requestCompleted(r.channelId, false);
+    }
   }
 
   @Override
@@ -444,23 +453,13 @@ final class DeliverStream implements StreamObserver<Envelope> {
       return;
     }
     ended = true;
-    if (current != null) {
-      Request r = current;
-      current = null;
-      r.release();
-      handler.metrics.requestCompleted(r.channelId, false);
-    }
+    releaseCurrent();
     handler.metrics.streamClosed();
   }
 
   /** After an unexpected failure: release everything and end the RPC quietly, as Fabric does. */
   private void abandon() {
-    if (current != null) {
-      Request r = current;
-      current = null;
-      r.release();
-      handler.metrics.requestCompleted(r.channelId, false);
-    }
+    releaseCurrent();
     if (!ended) {
       ended = true;
       try {
