@@ -85,6 +85,12 @@ class DeliverFlowControlTest {
       connections.add(orderer.connect());
     }
     long next = channel.ledger().height();
+    // Warm the transport (event loops, executor) so that the count below measures the streams.
+    try (DeliverClient warm = new DeliverClient(connections.get(0))) {
+      warm.send(requests.envelope(CH, seek(oldest(), oldest())));
+      warm.untilStatus(10);
+    }
+    int threadsBefore = Thread.activeCount();
     List<DeliverClient> clients = new ArrayList<>(streams);
     for (int i = 0; i < streams; i++) {
       DeliverClient client = new DeliverClient(connections.get(i % connections.size()));
@@ -93,6 +99,9 @@ class DeliverFlowControlTest {
     }
     org.awaitility.Awaitility.await().atMost(60, TimeUnit.SECONDS)
         .until(() -> channel.ledger().waitingCursors() == streams);
+    // Waiting costs memory only: a thread per stream would add 10,000. What does start is pool
+    // threads, mostly the in-process clients' callback executor.
+    assertThat(Thread.activeCount() - threadsBefore).as("threads added by 10,000 waiting streams").isLessThan(64);
 
     orderer.appendBlocks(channel, 1, 100);
     for (DeliverClient client : clients) {
