@@ -13,13 +13,6 @@ public final class ErrorSignal {
   private final Set<Runnable> listeners = new LinkedHashSet<>();
   private boolean fired;
 
-  /** A signal that has already fired (Fabric's inactive chain). */
-  public static ErrorSignal alreadyFired() {
-    ErrorSignal s = new ErrorSignal();
-    s.fire();
-    return s;
-  }
-
   public synchronized boolean fired() {
     return fired;
   }
@@ -55,9 +48,5 @@ public final class ErrorSignal {
 
   private synchronized void unsubscribe(Runnable onFire) {
     listeners.remove(onFire);
-  }
-
-  public synchronized int listenerCount() {
-    return listeners.size();
   }
 }

@@ -141,13 +141,4 @@ public record OrdererSettings(
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
         address, operationsTls, keepalive, prometheusMetrics);
   }
-
-  public OrdererSettings withTls(TlsSettings grpc, TlsSettings admin) {
-    DeliverHandler.Settings d = new DeliverHandler.Settings(deliver.timeWindow(), grpc.mutual(), deliver.expirationChecks(),
-        deliver.maxSendMessageBytes());
-    return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
-        demoChannel, d, grpc, adminListen, admin, participationEnabled, maxJoinRequestBytes,
-        operationsListen, operationsTls, keepalive,
-        prometheusMetrics);
-  }
 }
