@@ -1,10 +1,9 @@
 package org.jorderer.server;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
-import java.io.IOException;
 import java.io.InputStream;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.slf4j.Logger;
@@ -34,13 +33,12 @@ public final class EnvelopeMarshaller implements MethodDescriptor.Marshaller<Env
 
   @Override
   public Envelope parse(InputStream stream) {
+    // gRPC's protobuf marshaller reads known-length streams without copying them first; only its
+    // failure is turned into the marker.
     try {
-      return Envelope.parseFrom(stream);
-    } catch (InvalidProtocolBufferException e) {
-      log.debug("Request is not an Envelope: {}", e.getMessage());
-      return MALFORMED;
-    } catch (IOException e) {
-      log.debug("Cannot read a request: {}", e.getMessage());
+      return delegate.parse(stream);
+    } catch (StatusRuntimeException e) {
+      log.debug("Request is not an Envelope: {}", e.getStatus().getDescription());
       return MALFORMED;
     }
   }
