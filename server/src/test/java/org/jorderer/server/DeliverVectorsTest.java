@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Fabric's own recorded Deliver requests, replayed against a server holding blocks 0 to 2 of
  * channel {@code vectors}; the answers must be the ones the Go orderer gave
- * ({@code shared/fabric-vectors/README.md}).
+ * ({@code testdata/fabric/README.md}).
  */
 class DeliverVectorsTest {
   @TempDir Path data;

@@ -45,7 +45,7 @@ public class BlockBuildBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    Path vectors = Path.of(System.getProperty("jorderer.vectors", "../shared/fabric-vectors"));
+    Path vectors = Path.of(System.getProperty("jorderer.vectors", "testdata/fabric"));
     CryptoProvider crypto = CryptoProvider.of(CryptoProvider.Kind.valueOf(provider));
     LocalSigner signer = LocalSigner.load(vectors.resolve("msp"), "SampleOrg", crypto);
     Block genesis = Block.parseFrom(Files.readAllBytes(vectors.resolve("blocks/vectors-0.block")));

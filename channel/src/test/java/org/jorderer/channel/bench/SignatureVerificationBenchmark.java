@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Threads;
  * payloads are 1.2 KB.
  *
  * <p>Run: {@code java -cp <test classpath> org.openjdk.jmh.Main SignatureVerificationBenchmark
- * -Djorderer.vectors=/work/shared/fabric-vectors} (the property is passed to the fork via
+ * -Djorderer.vectors=testdata/fabric} (the property is passed to the fork via
  * {@code -jvmArgsAppend}).
  */
 @State(Scope.Thread)
@@ -64,7 +64,7 @@ public class SignatureVerificationBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    Path vectors = Path.of(System.getProperty("jorderer.vectors", "../shared/fabric-vectors"));
+    Path vectors = Path.of(System.getProperty("jorderer.vectors", "testdata/fabric"));
     crypto = CryptoProvider.of(CryptoProvider.Kind.valueOf(provider));
     config = ChannelConfig.fromConfigBlock(Block.parseFrom(Files.readAllBytes(vectors.resolve("blocks/vectors-0.block"))), crypto);
     LocalSigner signer = LocalSigner.load(vectors.resolve("msp"), "SampleOrg", crypto);

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
 
-/** The shared Fabric v2.4.9 vectors (read-only), located by the {@code jorderer.vectors} property. */
+/** The Fabric v2.4.9 vectors in {@code testdata/fabric}, located by the {@code jorderer.vectors} property. */
 public final class Vectors {
   private Vectors() {}
 

@@ -8,7 +8,10 @@ import java.nio.file.Paths;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
 
-/** The Fabric-made ground truth in {@code shared/fabric-vectors}, found from any module's tests. */
+/**
+ * The Fabric-made ground truth in the repository's {@code testdata/fabric} (see its README), found
+ * from any module's tests.
+ */
 public final class Vectors {
   private Vectors() {}
 
@@ -17,18 +20,14 @@ public final class Vectors {
     if (configured != null && Files.isDirectory(Paths.get(configured))) {
       return Paths.get(configured);
     }
-    // Outside Maven (an IDE run): walk up to the folder that holds shared/.
+    // Outside Maven (an IDE run): walk up to the repository root that holds testdata/.
     for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-      Path candidate = p.resolve("shared/fabric-vectors");
+      Path candidate = p.resolve("testdata/fabric");
       if (Files.isDirectory(candidate)) {
         return candidate;
       }
-      Path sibling = p.resolveSibling("shared/fabric-vectors");
-      if (Files.isDirectory(sibling)) {
-        return sibling;
-      }
     }
-    throw new IllegalStateException("shared/fabric-vectors not found; set -Djorderer.vectors=PATH");
+    throw new IllegalStateException("testdata/fabric not found; set -Djorderer.vectors=PATH");
   }
 
   public static Path block(String name) {
