@@ -16,18 +16,21 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
@@ -85,13 +88,27 @@ public final class MspGenerator {
     write(dir.resolve("cacerts/ca.pem"), pem(ca));
     write(dir.resolve("signcerts/cert.pem"), pem(cert));
     Path key = dir.resolve("keystore/priv_sk");
-    write(key, pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
+    write(key, pem(new PemObject("PRIVATE KEY", pkcs8WithPublicKey(keys))));
     try {
       Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: its own defaults apply
     }
     write(dir.resolve("config.yaml"), NODE_OUS);
+  }
+
+  /**
+   * PKCS#8 as Go's {@code x509.MarshalPKCS8PrivateKey} writes it for cryptogen: the inner
+   * ECPrivateKey carries the public key and leaves the curve to the outer algorithm identifier.
+   * The JDK's own encoding leaves the public key out, and Fabric's Node SDK (jsrsasign, in
+   * fabric-common's CryptoSuite_ECDSA_AES.createKeyFromRaw) cannot load a key without it.
+   */
+  static byte[] pkcs8WithPublicKey(KeyPair keys) throws IOException {
+    BigInteger secret = ((java.security.interfaces.ECPrivateKey) keys.getPrivate()).getS();
+    SubjectPublicKeyInfo publicKey = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+    org.bouncycastle.asn1.sec.ECPrivateKey inner =
+        new org.bouncycastle.asn1.sec.ECPrivateKey(256, secret, publicKey.getPublicKeyData(), null);
+    return new PrivateKeyInfo(publicKey.getAlgorithm(), inner).getEncoded(ASN1Encoding.DER);
   }
 
   private static KeyPair keyPair() {
