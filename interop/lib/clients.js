@@ -119,8 +119,8 @@ async function builtTransaction(sdk, channelName, [key, value]) {
 		throw result.errors[0];
 	}
 	const commit = endorsement.newCommit();
-	commit.build(sdk.idContext);
-	return {commit, txId: endorsement.getTransactionId()};
+	const payload = commit.build(sdk.idContext); // the bytes the application signs
+	return {commit, payload, txId: endorsement.getTransactionId()};
 }
 
 /** A payload with the SDK's channel and signature headers, any type and data, signed by the SDK. */

@@ -84,6 +84,8 @@ class NodeInteropTest {
     if (required) {
       fail(message + " (required here: CI=true or -Djorderer.interop.required=true)");
     }
+    System.out.println("[interop] SKIPPED. " + message
+        + ". To run it: cd interop && npm ci (needs Node.js 18+), then run the tests again.");
     Assumptions.abort(message);
   }
 
