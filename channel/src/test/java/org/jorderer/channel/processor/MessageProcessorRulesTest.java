@@ -258,6 +258,37 @@ class MessageProcessorRulesTest {
   }
 
   @Test
+  void anMspThatDoesNotSetUpIsRefusedWithFabricsBundleWrapping() throws Exception {
+    LocalSigner org2 = LocalSigner.load(dir().resolve(
+        "setup/crypto/peerOrganizations/org2.example.com/users/Admin@org2.example.com/msp"), "Org2MSP");
+    ConfigGroup org2Group = genesis.config().getChannelGroup().getGroupsOrThrow("Application").getGroupsOrThrow("Org2");
+    ConfigValue mspValue = org2Group.getValuesOrThrow("MSP");
+    org.hyperledger.fabric.protos.msp.MSPConfig msp = org.hyperledger.fabric.protos.msp.MSPConfig.parseFrom(mspValue.getValue());
+    org.hyperledger.fabric.protos.msp.FabricMSPConfig fabric =
+        org.hyperledger.fabric.protos.msp.FabricMSPConfig.parseFrom(msp.getConfig());
+    // The admin's own certificate as the root CA: not a CA certificate.
+    org.hyperledger.fabric.protos.msp.FabricMSPConfig broken = fabric.toBuilder()
+        .clearRootCerts().addRootCerts(fabric.getAdmins(0)).build();
+    ConfigValue newMsp = mspValue.toBuilder().setVersion(mspValue.getVersion() + 1)
+        .setValue(msp.toBuilder().setConfig(broken.toByteString()).build().toByteString()).build();
+    long application = genesis.config().getChannelGroup().getGroupsOrThrow("Application").getVersion();
+    ConfigGroup read = ConfigGroup.newBuilder().putGroups("Application", ConfigGroup.newBuilder().setVersion(application)
+        .putGroups("Org2", ConfigGroup.getDefaultInstance()).build()).build();
+    ConfigGroup write = ConfigGroup.newBuilder().putGroups("Application", ConfigGroup.newBuilder().setVersion(application)
+        .putGroups("Org2", ConfigGroup.newBuilder().putValues("MSP", newMsp).build()).build()).build();
+    ConfigUpdate update = ConfigUpdate.newBuilder().setChannelId("cfgchan").setReadSet(read).setWriteSet(write).build();
+
+    Verdict verdict = processor(genesis, sampleOrg, CLOCK, true)
+        .processConfigUpdate(ConfigUpdateEnvelopes.signedUpdate(update, CLOCK.instant(), org2)).verdict();
+    assertThat(verdict.status()).isEqualTo(Status.BAD_REQUEST);
+    // Fabric's wrapping (NewBundle, NewChannelConfig, MSPConfigHandler.ProposeMSP); the MSP's own
+    // reason after it is FabricMsp's text.
+    assertThat(verdict.info()).startsWith("error applying config update to existing channel 'cfgchan': initializing "
+        + "channelconfig failed: could not create channel Application sub-group config: setting up the MSP manager "
+        + "failed: CA Certificate");
+  }
+
+  @Test
   void signconfigtxAddsOneSignatureAndRewraps() throws Exception {
     Envelope once = envelope("config-update-batchsize.env");
     Envelope twice = ConfigUpdateEnvelopes.signConfigTx(once, org3, CLOCK.instant());
