@@ -68,8 +68,10 @@ public final class ChannelConfig {
   private final Map<String, ConsortiumConfig> consortiums;
   private final ChannelMsps msps;
   private final PolicyTree policies;
+  private final CryptoProvider crypto;
 
   private ChannelConfig(Parsed p) {
+    this.crypto = p.crypto;
     this.channelId = p.channelId;
     this.config = p.config;
     this.hashingAlgorithm = p.hashingAlgorithm;
@@ -137,7 +139,12 @@ public final class ChannelConfig {
     p.crypto = crypto;
     parseChannelGroup(p, config.getChannelGroup());
     p.msps = new ChannelMsps(p.mspsById);
-    p.policies = PolicyTree.build(config.getChannelGroup(), p.msps);
+    try {
+      p.policies = PolicyTree.build(config.getChannelGroup(), p.msps);
+    } catch (ConfigException e) {
+      // channelconfig.NewBundle builds the policy manager after the channel config.
+      throw new ConfigException(e.path(), e.detail(), "initializing policymanager failed: " + e.detail(), e);
+    }
     return new ChannelConfig(p);
   }
 
@@ -201,6 +208,11 @@ public final class ChannelConfig {
 
   public PolicyTree policies() {
     return policies;
+  }
+
+  /** The crypto provider this config's MSPs verify with (and a config built from it should). */
+  public CryptoProvider crypto() {
+    return crypto;
   }
 
   /** Shorthand for {@code policies().evaluate(path, signedData)}. */
@@ -466,7 +478,10 @@ public final class ChannelConfig {
     if (supported != null) {
       for (String name : names) {
         if (!supported.contains(name)) {
-          throw new ConfigException(where, level + " capability " + name + " is required but not supported");
+          String detail = level + " capability " + name + " is required but not supported";
+          // Fabric parses the config, then refuses it in the orderer's checkResources (multichannel/util.go).
+          throw new ConfigException(where, detail, "config update is not compatible: config requires unsupported "
+              + level.toLowerCase(java.util.Locale.ROOT) + " capabilities: " + detail + ": " + detail, null);
         }
       }
     }

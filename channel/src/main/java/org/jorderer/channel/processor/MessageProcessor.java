@@ -1,11 +1,25 @@
 package org.jorderer.channel.processor;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
+import org.hyperledger.fabric.protos.common.ConfigEnvelope;
 import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.HeaderType;
+import org.hyperledger.fabric.protos.common.Payload;
 import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.config.OrdererConfig;
+import org.jorderer.channel.configtx.ConfigTxValidator;
+import org.jorderer.channel.configtx.ConfigUpdateException;
+import org.jorderer.channel.configtx.ProtoErrors;
+import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.msp.LocalSigner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one rule for a message arriving on an existing channel: Fabric v2.4's
@@ -18,11 +32,16 @@ import org.jorderer.channel.msp.LocalSigner;
  * is seen at once. Thread-safe.
  */
 public final class MessageProcessor {
+  private static final Logger log = LoggerFactory.getLogger(MessageProcessor.class);
+
   private final String channelId;
   private final Supplier<ChannelConfig> currentConfig;
   private final LocalSigner signer;
+  private final SignedEnvelopes envelopes;
   private final Clock clock;
   private final boolean expirationChecks;
+  // The validator of the last config seen: flattening a config costs, config changes are rare.
+  private volatile ConfigTxValidator validator;
 
   /**
    * @param channelId the channel this processor serves
@@ -37,6 +56,7 @@ public final class MessageProcessor {
     this.channelId = channelId;
     this.currentConfig = currentConfig;
     this.signer = signer;
+    this.envelopes = new SignedEnvelopes(signer);
     this.clock = clock;
     this.expirationChecks = expirationChecks;
   }
@@ -47,7 +67,14 @@ public final class MessageProcessor {
 
   /** Fabric's {@code StandardChannel.ClassifyMsg}. */
   public static MessageClass classify(ChannelHeader header) {
-    throw new UnsupportedOperationException("not yet");
+    int type = header.getType();
+    if (type == HeaderType.CONFIG_UPDATE_VALUE) {
+      return MessageClass.CONFIG_UPDATE;
+    }
+    if (type == HeaderType.CONFIG_VALUE || type == HeaderType.ORDERER_TRANSACTION_VALUE) {
+      return MessageClass.CONFIG;
+    }
+    return MessageClass.NORMAL;
   }
 
   /**
@@ -55,7 +82,15 @@ public final class MessageProcessor {
    * are rejected: maintenance mode"), then the standard filters against the current config.
    */
   public NormalResult processNormal(Envelope envelope) {
-    throw new UnsupportedOperationException("not yet");
+    ChannelConfig config = currentConfig.get();
+    OrdererConfig orderer = StandardFilters.ordererOf(config);
+    if (orderer.capabilities().ordererConsensusTypeMigration() && orderer.consensusType().maintenance()) {
+      return new NormalResult(new Rejection("normal transactions are rejected: maintenance mode",
+          Rejection.Cause.MAINTENANCE_MODE).verdict(), 0);
+    }
+    long sequence = config.sequence();
+    Optional<Rejection> rejected = StandardFilters.apply(config, envelope, clock.instant(), expirationChecks);
+    return new NormalResult(rejected.map(Rejection::verdict).orElse(Verdict.SUCCESS), sequence);
   }
 
   /**
@@ -64,7 +99,35 @@ public final class MessageProcessor {
    * orderer, the filters again on it ("final checks") and the maintenance filter.
    */
   public ConfigResult processConfigUpdate(Envelope configUpdateEnvelope) {
-    throw new UnsupportedOperationException("not yet");
+    ChannelConfig config = currentConfig.get();
+    long sequence = config.sequence();
+    Instant now = clock.instant();
+    Optional<Rejection> initial = StandardFilters.apply(config, configUpdateEnvelope, now, expirationChecks);
+    if (initial.isPresent()) {
+      return ConfigResult.refused(initial.get().wrap("config update for existing channel did not pass initial checks").verdict());
+    }
+    ConfigTxValidator validator = validatorFor(config);
+    ConfigEnvelope proposed;
+    ChannelConfig next;
+    try {
+      proposed = validator.proposeConfigUpdate(configUpdateEnvelope);
+      next = validator.newChannelConfig(proposed);
+    } catch (ConfigUpdateException e) {
+      return ConfigResult.refused(Verdict.badRequest(
+          "error applying config update to existing channel '" + channelId + "': " + e.getMessage()));
+    }
+    Envelope signed = configEnvelope(proposed, now);
+    Optional<Rejection> fin = StandardFilters.apply(config, signed, now, expirationChecks);
+    if (fin.isPresent()) {
+      return ConfigResult.refused(fin.get().wrap("config update for existing channel did not pass final checks").verdict());
+    }
+    Optional<String> maintenance = MaintenanceFilter.inspect(config, next, configUpdateEnvelope);
+    if (maintenance.isPresent()) {
+      return ConfigResult.refused(Verdict.badRequest(
+          "config update for existing channel did not pass maintenance checks: config transaction inspection failed: "
+              + maintenance.get()));
+    }
+    return new ConfigResult(Verdict.SUCCESS, Optional.of(signed), sequence, Optional.of(next));
   }
 
   /**
@@ -73,6 +136,64 @@ public final class MessageProcessor {
    * is processed again against the current config, giving a new CONFIG envelope (or a refusal).
    */
   public ConfigResult processConfig(Envelope configEnvelope) {
-    throw new UnsupportedOperationException("not yet");
+    ConfigEnvelope parsed;
+    try {
+      parsed = configEnvelopeOf(configEnvelope);
+    } catch (ConfigUpdateException e) {
+      return ConfigResult.refused(Verdict.badRequest(e.getMessage()));
+    }
+    return processConfigUpdate(parsed.getLastUpdate());
+  }
+
+  /** The configtx validator of {@code config}, built once per config. */
+  private ConfigTxValidator validatorFor(ChannelConfig config) {
+    ConfigTxValidator known = validator;
+    if (known != null && known.current() == config) {
+      return known;
+    }
+    ConfigTxValidator fresh = new ConfigTxValidator(config);
+    validator = fresh;
+    return fresh;
+  }
+
+  /**
+   * Fabric's {@code protoutil.CreateSignedEnvelope(CONFIG, channel, signer, configEnvelope, 0, 0)}:
+   * a channel header with whole-second timestamp, empty tx ID, epoch 0; signed by this orderer.
+   */
+  private Envelope configEnvelope(ConfigEnvelope proposed, Instant now) {
+    ChannelHeader header = ChannelHeader.newBuilder()
+        .setType(HeaderType.CONFIG_VALUE)
+        .setVersion(0)
+        .setChannelId(channelId)
+        .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+        .setEpoch(0)
+        .build();
+    return envelopes.sign(header, proposed.toByteString());
+  }
+
+  /** Fabric's {@code UnmarshalEnvelopeOfType(env, CONFIG, ...)} with its error texts. */
+  private static ConfigEnvelope configEnvelopeOf(Envelope envelope) throws ConfigUpdateException {
+    try {
+      Payload payload = Payload.parseFrom(envelope.getPayload());
+      if (!payload.hasHeader()) {
+        throw new ConfigUpdateException("envelope must have a Header");
+      }
+      ChannelHeader header;
+      try {
+        header = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader());
+      } catch (InvalidProtocolBufferException e) {
+        throw new ConfigUpdateException("error unmarshalling ChannelHeader: " + ProtoErrors.text(e));
+      }
+      if (header.getType() != HeaderType.CONFIG_VALUE) {
+        throw new ConfigUpdateException("invalid type " + ProtoErrors.headerTypeName(header.getType()) + ", expected CONFIG");
+      }
+      try {
+        return ConfigEnvelope.parseFrom(payload.getData());
+      } catch (InvalidProtocolBufferException e) {
+        throw new ConfigUpdateException("error unmarshalling message for type CONFIG: " + ProtoErrors.text(e));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw new ConfigUpdateException("error unmarshalling Payload: " + ProtoErrors.text(e));
+    }
   }
 }
