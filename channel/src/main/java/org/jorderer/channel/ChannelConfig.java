@@ -460,7 +460,12 @@ public final class ChannelConfig {
       try {
         msp = FabricMsp.fromConfig(mspConfig, p.crypto);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(path + "/MSP", "MSP setup failed: " + e.getMessage(), e);
+        // Fabric: channelconfig MSPConfigHandler.ProposeMSP wraps the MSP's Setup error, and
+        // NewChannelConfig the sub-group's ("could not create channel Application sub-group config").
+        String group = parentPath.split("/")[2];
+        throw new ConfigException(path + "/MSP", "MSP setup failed: " + e.getMessage(),
+            "initializing channelconfig failed: could not create channel " + group
+                + " sub-group config: setting up the MSP manager failed: " + e.getMessage(), e);
       }
       MSPConfig earlier = p.mspDefinitions.putIfAbsent(msp.name(), mspConfig);
       if (earlier != null && !earlier.equals(mspConfig)) {
