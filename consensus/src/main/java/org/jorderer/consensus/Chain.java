@@ -6,7 +6,8 @@ import org.hyperledger.fabric.protos.common.Envelope;
 /**
  * One channel's ordering (Fabric's {@code consensus.Chain}): takes validated envelopes, orders them,
  * cuts them into blocks, and appends the blocks to the channel's ledger, where Deliver finds them.
- * Solo implements it today; a Raft chain (Apache Ratis) will implement the same interface.
+ * Solo implements it today; a Raft chain (Apache Ratis) will implement the same interface, over the
+ * same {@link ConsenterSupport}, {@link OrderingQueue} and {@link BlockWriter}.
  *
  * <p>Ordering is asynchronous and never blocks the caller: {@link #order} returns a future that
  * completes once the chain has taken the envelope into its bounded queue, which is the moment
@@ -29,6 +30,15 @@ public interface Chain extends AutoCloseable {
    * halted (Fabric answers SERVICE_UNAVAILABLE with the exception's text).
    */
   CompletableFuture<Void> order(Envelope envelope, long configSequence);
+
+  /**
+   * Hands over a CONFIG envelope that the channel's message processor made from a CONFIG_UPDATE at
+   * config sequence {@code configSequence} (Fabric's {@code Configure}). The chain cuts any pending
+   * batch, writes the config envelope alone in its block and switches the channel to its config;
+   * if the sequence moved meanwhile the envelope is processed again first. The future completes
+   * and fails as {@link #order}'s does.
+   */
+  CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence);
 
   /** Fires when the chain stops ordering (halted, failed); Deliver answers SERVICE_UNAVAILABLE then. */
   ErrorSignal errored();

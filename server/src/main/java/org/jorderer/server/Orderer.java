@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
@@ -16,12 +15,10 @@ import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
-import java.util.function.Supplier;
-import org.jorderer.channel.ChannelConfig;
-import org.jorderer.consensus.Chain;
+import java.util.Map;
 import org.jorderer.consensus.ConsensusMetrics;
-import org.jorderer.ledger.BlockStore;
-import org.jorderer.consensus.solo.SoloChain;
+import org.jorderer.consensus.Consenters;
+import org.jorderer.consensus.solo.SoloConsenter;
 import org.jorderer.consensus.solo.SoloOptions;
 import org.jorderer.ledger.LedgerDirectory;
 import org.jorderer.ledger.LedgerOptions;
@@ -74,6 +71,14 @@ public final class Orderer implements AutoCloseable {
   }
 
   public static Orderer start(OrdererSettings settings) {
+    return start(settings, Clock.systemUTC());
+  }
+
+  /**
+   * Starts a node whose time (Deliver's and Broadcast's expiry checks, CONFIG envelope timestamps)
+   * is {@code clock}: tests replay Fabric's vectors at a fixed time.
+   */
+  public static Orderer start(OrdererSettings settings, Clock clock) {
     LocalSigner signer = localSigner(settings);
     CryptoProvider crypto = signer.crypto();
     LedgerDirectory ledgers = LedgerDirectory.open(settings.ledgerDir(), LedgerOptions.defaults());
@@ -81,17 +86,18 @@ public final class Orderer implements AutoCloseable {
     ExecutorService executor = null;
     try {
       PrometheusRegistry metrics = new PrometheusRegistry();
-      channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics)), signer);
+      channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics), clock,
+          settings.deliver().expirationChecks()), signer);
       if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
-        createDemoChannel(settings, channels);
+        createDemoChannel(settings, channels, clock);
       }
       executor = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
           ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
       DeliverHandler deliver = new DeliverHandler(channels, settings.deliver(), new DeliverMetrics(metrics), executor,
-          Clock.systemUTC());
+          clock);
       ChannelRegistry registry = channels;
       BroadcastHandler broadcast = new BroadcastHandler(id -> registry.channel(id).map(BroadcastableChannel.class::cast),
-          new BroadcastMetrics(metrics), executor, Clock.systemUTC(), settings.deliver().expirationChecks());
+          new BroadcastMetrics(metrics), executor);
       OrdererServer server = OrdererServer.start(new OrdererServer.Settings(settings.listen(),
           settings.maxRecvMessageBytes(), settings.tls(), settings.keepalive()), deliver, broadcast, executor, metrics);
       AdminServer admin = null;
@@ -144,26 +150,15 @@ public final class Orderer implements AutoCloseable {
     }
   }
 
-  /** The chain for each channel by its consensus type; solo is the only one served so far. */
-  public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics) {
-    return new ChainFactory() {
-      @Override
-      public void checkSupported(ChannelConfig config) {
-        String type = config.orderer()
-            .orElseThrow(() -> new IllegalArgumentException("channel " + config.channelId() + " has no orderer config"))
-            .consensusType().type();
-        if (!type.equals("solo")) {
-          throw new IllegalArgumentException("channel " + config.channelId() + " uses consensus type '" + type
-              + "'; this orderer runs solo chains only so far");
-        }
-      }
+  /** The consensus types this node runs: solo so far (etcdraft on Apache Ratis is next). */
+  public static Consenters consenters() {
+    return new Consenters(Map.of(SoloConsenter.TYPE, new SoloConsenter(SoloOptions.defaults())));
+  }
 
-      @Override
-      public Chain create(String channelId, BlockStore ledger, Supplier<ChannelConfig> config) {
-        checkSupported(config.get());
-        return new SoloChain(ledger, config, signer, metrics, SoloOptions.defaults());
-      }
-    };
+  /** What makes each channel's processor and chain, the chain by the channel's consensus type. */
+  public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
+      boolean expirationChecks) {
+    return new ChainFactory(consenters(), signer, metrics, clock, expirationChecks);
   }
 
   private static LocalSigner localSigner(OrdererSettings settings) {
@@ -183,12 +178,12 @@ public final class Orderer implements AutoCloseable {
     }
   }
 
-  private static void createDemoChannel(OrdererSettings settings, ChannelRegistry channels) {
+  private static void createDemoChannel(OrdererSettings settings, ChannelRegistry channels, Clock clock) {
     try {
       String endpoint = settings.listen().getHostString() + ":" + settings.listen().getPort();
       SoloChannelProfile profile = SoloChannelProfile.withDefaults(settings.mspId(),
           MspFolder.readMspConfig(settings.mspDir(), settings.mspId()), List.of(endpoint));
-      channels.create(GenesisBlock.of(settings.demoChannel(), profile.config(), Instant.now()));
+      channels.create(GenesisBlock.of(settings.demoChannel(), profile.config(), clock.instant()));
       log.info("Created channel {} from the built-in solo profile (organization {})", settings.demoChannel(),
           settings.mspId());
     } catch (IOException e) {

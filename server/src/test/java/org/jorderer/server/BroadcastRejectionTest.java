@@ -119,12 +119,15 @@ class BroadcastRejectionTest {
   }
 
   @Test
-  void aConfigUpdateIsRefusedClearlyAndNeverOrdered() throws Exception {
-    // The envelope configtxgen made to create channel vectors: a CONFIG_UPDATE for it.
+  void anUnsignedConfigUpdateFailsTheInitialChecksAndIsNeverOrdered() throws Exception {
+    // The envelope configtxgen made to create channel vectors: an unsigned CONFIG_UPDATE for it,
+    // stopped by /Channel/Writers before any config check, as Fabric's ProcessConfigUpdateMsg does.
     BroadcastResponse response = refuse(Vectors.parseEnvelope("create-channel-vectors.tx"));
-    assertThat(response.getStatus()).isEqualTo(Status.BAD_REQUEST);
-    assertThat(response.getInfo()).contains("config updates (CONFIG_UPDATE) are not supported");
-    assertThat(processed("vectors", "CONFIG_UPDATE", "BAD_REQUEST")).isEqualTo(1);
+    assertThat(response.getStatus()).isEqualTo(Status.FORBIDDEN);
+    assertThat(response.getInfo()).isEqualTo("config update for existing channel did not pass initial checks: "
+        + "implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the "
+        + "'Writers' sub-policies to be satisfied: permission denied");
+    assertThat(processed("vectors", "CONFIG_UPDATE", "FORBIDDEN")).isEqualTo(1);
     assertThat(orderer.channels.channel("vectors").orElseThrow().ledger().height()).isEqualTo(3);
   }
 

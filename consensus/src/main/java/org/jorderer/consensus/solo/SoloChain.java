@@ -2,50 +2,35 @@ package org.jorderer.consensus.solo;
 
 import com.google.protobuf.ByteString;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
-import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.jorderer.channel.ChannelConfig;
-import org.jorderer.channel.EnvelopeChecks.Verdict;
-import org.jorderer.channel.block.BlockBuilder;
-import org.jorderer.channel.msp.LocalSigner;
+import org.jorderer.channel.processor.ConfigResult;
+import org.jorderer.channel.processor.NormalResult;
 import org.jorderer.consensus.Chain;
 import org.jorderer.consensus.ChainHaltedException;
-import org.jorderer.consensus.ConsensusMetrics;
+import org.jorderer.consensus.ConsenterSupport;
 import org.jorderer.consensus.ErrorSignal;
-import org.jorderer.consensus.NormalMessageCheck;
+import org.jorderer.consensus.OrderingQueue;
 import org.jorderer.consensus.cutter.BlockCutter;
-import org.jorderer.ledger.BlockStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fabric's solo consenter for one channel (spec E.4): a single ordering thread takes accepted
- * envelopes in order, re-validates those checked against an older config, runs them through the
- * {@link BlockCutter}, and builds, signs and appends each cut batch to the channel's ledger, where
- * waiting Deliver cursors wake. A batch timer (BatchTimeout, read when the timer starts) cuts a
- * batch that stays pending.
- *
- * <p>Back-pressure: Fabric hands envelopes to solo synchronously over an unbuffered Go channel; here
- * {@link #order} never blocks. Up to {@link SoloOptions#queueCapacity} envelopes are accepted at once
- * (the future is already complete). Beyond that the envelope waits as a hand-off whose future
- * completes when the loop makes room, so memory is the bounded queue plus one hand-off per caller
- * that waits for its future before sending more. A hand-off whose future the caller cancelled is
- * dropped, never ordered.
+ * Fabric's solo consenter for one channel ({@code orderer/consensus/solo/consensus.go}): a single
+ * ordering thread takes accepted messages from the {@link OrderingQueue} in order, re-processes
+ * those checked against an older config with the channel's message processor, runs normal ones
+ * through the {@link BlockCutter} and writes each cut batch through the support's block writer. A
+ * config message cuts the pending batch first and is written alone in its block, which switches the
+ * channel's config. A batch timer (BatchTimeout, read when the timer starts) cuts a batch that
+ * stays pending.
  *
  * <p>Lifecycle: {@link #start} continues from the ledger's last block; {@link #halt} stops at once
  * (queued and pending envelopes are not written, as Fabric's Halt); {@link #close} stops accepting,
  * orders everything accepted, writes the pending batch and then halts. A failure in the loop (a
- * ledger append error, a config without an orderer section) halts the chain. Any halt fires
+ * ledger append error, a config block that does not validate) halts the chain. Any halt fires
  * {@link #errored()} and fails later {@code order} calls with {@code ChainHaltedException("Exiting")}.
  */
 public final class SoloChain implements Chain {
@@ -57,60 +42,35 @@ public final class SoloChain implements Chain {
   // Longer timeouts are clamped so that nanoTime arithmetic cannot overflow; ~100 years is "never".
   private static final long MAX_TIMER_NANOS = Duration.ofDays(36_500).toNanos();
 
+  /** An accepted message: a normal envelope or a CONFIG envelope, with the sequence it was checked at. */
+  private record Message(Envelope envelope, long configSequence, boolean config) {}
+
   private enum State {
     NEW,
     RUNNING,
-    CLOSING,
     HALTED
   }
 
-  /** An acknowledged envelope waiting for the loop. */
-  private record Accepted(Envelope envelope, long configSequence) {}
-
-  /** An envelope not acknowledged yet: the queue was full when it came. */
-  private record HandOff(Envelope envelope, long configSequence, CompletableFuture<Void> accepted) {}
-
   private final String channelId;
-  private final BlockStore ledger;
-  private final Supplier<ChannelConfig> config;
-  private final LocalSigner signer;
-  private final ConsensusMetrics.ChannelMetrics metrics;
-  private final SoloOptions options;
-  private final BlockCutter cutter;
+  private final ConsenterSupport support;
+  private final OrderingQueue<Message> queue;
   private final ErrorSignal errored = new ErrorSignal();
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition wake = lock.newCondition();
-  private final ArrayDeque<Accepted> queue; // guarded by lock; never more than queueCapacity
-  private final ArrayDeque<HandOff> waiting = new ArrayDeque<>(); // guarded by lock
-  private State state = State.NEW; // guarded by lock
-  private volatile boolean halted; // lets the loop stop between envelopes without taking the lock
+  private final Object lifecycle = new Object();
+  private State state = State.NEW; // guarded by lifecycle
+  private volatile boolean halted; // lets the loop stop between messages
   private volatile Thread loop;
 
   // Owned by the ordering thread once started.
-  private BlockBuilder blocks;
   private boolean timerRunning;
   private long timerDeadlineNanos;
 
-  /**
-   * @param ledger the channel's block store; it must hold at least the genesis block
-   * @param config the channel's current config, read whenever a value is needed (sequence,
-   *     BatchSize, BatchTimeout); its channel ID names the chain
-   * @param signer the orderer's identity, signing every block
-   * @param metrics {@code blockcutter_block_fill_duration}, {@code ledger_blockchain_height},
-   *     {@code ledger_blockstorage_commit_time} are recorded there under this channel's label
-   */
-  public SoloChain(BlockStore ledger, Supplier<ChannelConfig> config, LocalSigner signer,
-      ConsensusMetrics metrics, SoloOptions options) {
-    this.ledger = Objects.requireNonNull(ledger, "ledger");
-    this.config = Objects.requireNonNull(config, "config");
-    this.signer = Objects.requireNonNull(signer, "signer");
-    this.options = Objects.requireNonNull(options, "options");
-    ChannelConfig initial = Objects.requireNonNull(config.get(), "config.get() returned no channel config");
-    this.channelId = initial.channelId();
-    this.metrics = Objects.requireNonNull(metrics, "metrics").forChannel(channelId);
-    this.cutter = new BlockCutter(config, this.metrics::blockFilled);
-    this.queue = new ArrayDeque<>(Math.min(options.queueCapacity(), 65_536));
+  public SoloChain(ConsenterSupport support, SoloOptions options) {
+    this.support = Objects.requireNonNull(support, "support");
+    this.channelId = support.channelId();
+    Objects.requireNonNull(options, "options");
+    this.queue = new OrderingQueue<>(options.queueCapacity(), options.handOffExecutor(),
+        () -> new ChainHaltedException(EXITING));
   }
 
   public String channelId() {
@@ -135,25 +95,13 @@ public final class SoloChain implements Chain {
   @Override
   public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
     Objects.requireNonNull(envelope, "envelope");
-    lock.lock();
-    try {
-      if (state == State.CLOSING || state == State.HALTED) {
-        return CompletableFuture.failedFuture(new ChainHaltedException(EXITING));
-      }
-      if (waiting.isEmpty() && queue.size() < options.queueCapacity()) {
-        queue.add(new Accepted(envelope, configSequence));
-        if (queue.size() == 1) {
-          // The loop only ever sleeps on an empty queue, so only the first arrival needs to wake it.
-          wake.signal();
-        }
-        return CompletableFuture.completedFuture(null);
-      }
-      CompletableFuture<Void> accepted = new CompletableFuture<>();
-      waiting.add(new HandOff(envelope, configSequence, accepted));
-      return accepted;
-    } finally {
-      lock.unlock();
-    }
+    return queue.offer(new Message(envelope, configSequence, false));
+  }
+
+  @Override
+  public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+    Objects.requireNonNull(configEnvelope, "configEnvelope");
+    return queue.offer(new Message(configEnvelope, configSequence, true));
   }
 
   /**
@@ -163,20 +111,17 @@ public final class SoloChain implements Chain {
    */
   @Override
   public void start() {
-    lock.lock();
-    try {
+    synchronized (lifecycle) {
       if (state != State.NEW) {
         throw new IllegalStateException("solo chain for channel " + channelId + " cannot start: it is "
             + state.name().toLowerCase());
       }
-      long height = ledger.height();
+      long height = support.height();
       if (height == 0) {
         throw new IllegalStateException("solo chain for channel " + channelId
             + " cannot start: the ledger is empty (the genesis block must be stored first)");
       }
-      Block last = ledger.readBlock(height - 1);
-      blocks = new BlockBuilder(last, config.get().sequence(), signer);
-      metrics.height(height);
+      support.metrics().height(height);
       state = State.RUNNING;
       Thread thread = new Thread(this::run, "solo-" + channelId);
       // A daemon, so a forgotten close cannot keep the JVM alive; appends are fsynced, and a clean
@@ -185,8 +130,6 @@ public final class SoloChain implements Chain {
       loop = thread;
       thread.start();
       log.info("Solo chain for channel {} started at height {}", channelId, height);
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -208,16 +151,11 @@ public final class SoloChain implements Chain {
   @Override
   public void close() {
     boolean neverStarted;
-    boolean nothingQueued;
-    lock.lock();
-    try {
+    synchronized (lifecycle) {
       neverStarted = state == State.NEW;
-      nothingQueued = queue.isEmpty();
-    } finally {
-      lock.unlock();
     }
     if (neverStarted) {
-      if (nothingQueued) {
+      if (queue.queued() == 0) {
         halt();
         return;
       }
@@ -229,83 +167,42 @@ public final class SoloChain implements Chain {
         throw e;
       }
     }
-    List<HandOff> refused;
-    lock.lock();
-    try {
-      if (state != State.RUNNING) {
-        refused = List.of();
-      } else {
-        state = State.CLOSING;
-        refused = new ArrayList<>(waiting);
-        waiting.clear();
-        wake.signalAll();
-      }
-    } finally {
-      lock.unlock();
-    }
-    refused.forEach(h -> h.accepted().completeExceptionally(new ChainHaltedException(EXITING)));
+    queue.close();
     awaitLoopEnd();
   }
 
   /** Envelopes accepted and not yet taken by the ordering loop. */
   public int queued() {
-    lock.lock();
-    try {
-      return queue.size();
-    } finally {
-      lock.unlock();
-    }
+    return queue.queued();
   }
 
   /** Envelopes waiting for room in the queue (their futures are pending). */
   public int waitingHandOffs() {
-    lock.lock();
-    try {
-      return waiting.size();
-    } finally {
-      lock.unlock();
-    }
+    return queue.waitingHandOffs();
   }
 
   // ------------------------------------------------------------------ ordering thread
 
   private void run() {
-    List<Accepted> taken = new ArrayList<>();
-    List<CompletableFuture<Void>> nowAccepted = new ArrayList<>();
+    List<Message> taken = new ArrayList<>();
     try {
       while (true) {
-        boolean finishing;
-        lock.lock();
-        try {
-          while (queue.isEmpty() && state == State.RUNNING && !timerExpired()) {
-            if (timerRunning) {
-              wake.awaitNanos(timerDeadlineNanos - System.nanoTime());
-            } else {
-              wake.await();
-            }
-          }
-          if (state == State.HALTED) {
+        OrderingQueue.Taken what = queue.take(taken, timerRunning, timerDeadlineNanos);
+        switch (what) {
+          case HALTED:
             return;
-          }
-          // Take everything at once (one lock round per wake-up, not per envelope), then let waiting
-          // hand-offs into the room this made.
-          taken.addAll(queue);
-          queue.clear();
-          admitWaiting(nowAccepted);
-          finishing = state == State.CLOSING && taken.isEmpty();
-        } finally {
-          lock.unlock();
+          case DRAINED:
+            // Closing, and everything acknowledged has gone through the cutter.
+            timerRunning = false;
+            writeBatch(support.blockCutter().cut());
+            stop("closed");
+            return;
+          case DEADLINE:
+          case ITEMS:
+          default:
+            break;
         }
-        completeAccepted(nowAccepted);
-
-        if (finishing) {
-          // Closing, and everything acknowledged has gone through the cutter.
-          timerRunning = false;
-          writeBlock(cutter.cut());
-          stop("closed");
-          return;
-        }
-        for (Accepted accepted : taken) {
+        for (Message message : taken) {
           if (halted) {
             return;
           }
@@ -313,7 +210,11 @@ public final class SoloChain implements Chain {
           if (timerExpired()) {
             onBatchTimeout();
           }
-          orderOne(accepted);
+          if (message.config()) {
+            orderConfig(message);
+          } else {
+            orderNormal(message);
+          }
         }
         taken.clear();
         if (!halted && timerExpired()) {
@@ -329,19 +230,18 @@ public final class SoloChain implements Chain {
     }
   }
 
-  private void orderOne(Accepted accepted) {
-    ChannelConfig current = config.get();
-    if (accepted.configSequence() < current.sequence()) {
-      // The config changed since Broadcast validated this envelope; the client already has SUCCESS.
-      Verdict verdict = NormalMessageCheck.check(current, accepted.envelope(), Instant.now());
-      if (!verdict.accepted()) {
-        log.warn("Discarding bad normal message on channel {}: {}", channelId, verdict.message());
+  private void orderNormal(Message message) {
+    if (message.configSequence() < support.sequence()) {
+      // The config changed since Broadcast processed this envelope; the client already has SUCCESS.
+      NormalResult result = support.processor().processNormal(message.envelope());
+      if (!result.accepted()) {
+        log.warn("[channel: {}] Discarding bad normal message: {}", channelId, result.verdict().info());
         return;
       }
     }
-    BlockCutter.Ordered ordered = cutter.ordered(accepted.envelope());
+    BlockCutter.Ordered ordered = support.blockCutter().ordered(message.envelope());
     for (List<Envelope> batch : ordered.batches()) {
-      writeBlock(batch);
+      writeBatch(batch);
     }
     if (timerRunning && !ordered.pending()) {
       timerRunning = false;
@@ -350,19 +250,35 @@ public final class SoloChain implements Chain {
     }
   }
 
+  private void orderConfig(Message message) {
+    Envelope configEnvelope = message.envelope();
+    if (message.configSequence() < support.sequence()) {
+      // Another config was written since this one was made from its update: make it again.
+      ConfigResult result = support.processor().processConfig(configEnvelope);
+      if (!result.accepted()) {
+        log.warn("[channel: {}] Discarding bad config message: {}", channelId, result.verdict().info());
+        return;
+      }
+      configEnvelope = result.config().orElseThrow();
+    }
+    writeBatch(support.blockCutter().cut());
+    support.writeConfigBlock(support.createNextBlock(List.of(configEnvelope)), ByteString.EMPTY);
+    timerRunning = false;
+  }
+
   private void onBatchTimeout() {
     timerRunning = false;
-    List<Envelope> batch = cutter.cut();
+    List<Envelope> batch = support.blockCutter().cut();
     if (batch.isEmpty()) {
       log.warn("Batch timer expired on channel {} with no pending requests, this might indicate a bug", channelId);
       return;
     }
     log.debug("Batch timer expired on channel {}, creating block", channelId);
-    writeBlock(batch);
+    writeBatch(batch);
   }
 
   private void startTimer() {
-    Duration timeout = config.get().orderer()
+    Duration timeout = support.config().orderer()
         .orElseThrow(() -> new IllegalStateException("channel " + channelId + " has no orderer config (/Channel/Orderer)"))
         .batchTimeout()
         .duration();
@@ -375,63 +291,24 @@ public final class SoloChain implements Chain {
     return timerRunning && System.nanoTime() - timerDeadlineNanos >= 0;
   }
 
-  private void writeBlock(List<Envelope> batch) {
-    if (batch.isEmpty()) {
-      return;
+  private void writeBatch(List<Envelope> batch) {
+    if (!batch.isEmpty()) {
+      support.writeBlock(support.createNextBlock(batch), ByteString.EMPTY);
     }
-    Block block = blocks.commit(blocks.createNextBlock(batch), config.get().sequence(), ByteString.EMPTY);
-    long startNanos = System.nanoTime();
-    ledger.append(block);
-    metrics.blockCommitted((System.nanoTime() - startNanos) / 1e9);
-    metrics.height(ledger.height());
-    log.debug("Wrote block {} with {} envelopes on channel {}", block.getHeader().getNumber(), batch.size(), channelId);
-  }
-
-  /** Moves waiting hand-offs into the queue while there is room; caller holds the lock. */
-  private void admitWaiting(List<CompletableFuture<Void>> nowAccepted) {
-    while (queue.size() < options.queueCapacity() && !waiting.isEmpty()) {
-      HandOff handOff = waiting.poll();
-      if (handOff.accepted().isDone()) {
-        continue; // the caller gave up (cancelled): it was never acknowledged, so it is not ordered
-      }
-      queue.add(new Accepted(handOff.envelope(), handOff.configSequence()));
-      nowAccepted.add(handOff.accepted());
-    }
-  }
-
-  private void completeAccepted(List<CompletableFuture<Void>> nowAccepted) {
-    for (CompletableFuture<Void> future : nowAccepted) {
-      try {
-        options.handOffExecutor().execute(() -> future.complete(null));
-      } catch (RejectedExecutionException e) {
-        future.complete(null);
-      }
-    }
-    nowAccepted.clear();
   }
 
   // ------------------------------------------------------------------ stopping
 
   /** Moves to HALTED once: drops the queue, fails waiting hand-offs, fires errored. */
   private void stop(String why) {
-    List<HandOff> abandoned;
-    int dropped;
-    lock.lock();
-    try {
+    synchronized (lifecycle) {
       if (state == State.HALTED) {
         return;
       }
       state = State.HALTED;
       halted = true;
-      dropped = queue.size();
-      queue.clear();
-      abandoned = new ArrayList<>(waiting);
-      waiting.clear();
-      wake.signalAll();
-    } finally {
-      lock.unlock();
     }
-    abandoned.forEach(h -> h.accepted().completeExceptionally(new ChainHaltedException(EXITING)));
+    int dropped = queue.halt();
     if (dropped > 0) {
       log.warn("Solo chain for channel {} {} with {} queued envelopes not ordered", channelId, why, dropped);
     } else {

@@ -8,6 +8,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.jorderer.channel.processor.MessageProcessor;
+import org.jorderer.consensus.ConsenterSupport;
+import org.jorderer.consensus.CurrentConfig;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.channel.ChannelConfig;
@@ -21,31 +27,75 @@ import org.jorderer.ledger.BlockStore;
 import org.jorderer.ledger.LedgerOptions;
 
 /**
- * A real {@code sampleorg} ledger in a temporary directory holding the Fabric-made genesis block,
- * the vectors' SampleOrg signer, a switchable channel config and a fresh metrics registry.
+ * A real channel ledger in a temporary directory holding a Fabric-made genesis block, the vectors'
+ * SampleOrg signer, a switchable channel config (tests may set it directly, as if a config block
+ * had been written; the block writer switches it too), the channel's real message processor at a
+ * fixed clock, and a fresh metrics registry.
  */
 public final class SoloFixture implements AutoCloseable {
   public static final LocalSigner SIGNER = TestChannel.signer();
+  /** Within the SampleOrg certificate's validity (it expires 2027-11-10). */
+  public static final Instant NOW = Instant.parse("2026-12-01T20:30:00Z");
 
   public final Path ledgerDir;
   public final AtomicReference<ChannelConfig> config;
+  public final CurrentConfig current;
   public final PrometheusRegistry registry = new PrometheusRegistry();
   public final ConsensusMetrics metrics = new ConsensusMetrics(registry);
   public final MetricValues metricValues = new MetricValues(registry);
   public BlockStore ledger;
   private final List<SoloChain> chains = new ArrayList<>();
+  private Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
   public SoloFixture(Path dir, ChannelConfig initial) {
-    this.ledgerDir = dir.resolve("sampleorg");
+    this(dir, initial, TestChannel.genesisBytes());
+  }
+
+  /** A ledger for {@code initial}'s channel holding {@code genesis}. */
+  public SoloFixture(Path dir, ChannelConfig initial, byte[] genesis) {
+    this.ledgerDir = dir.resolve(initial.channelId());
     this.config = new AtomicReference<>(initial);
+    this.current = new CurrentConfig() {
+      @Override
+      public ChannelConfig get() {
+        return config.get();
+      }
+
+      @Override
+      public void stage(long blockNumber, ChannelConfig next) {}
+
+      @Override
+      public void unstage() {}
+
+      @Override
+      public void install(ChannelConfig next) {
+        config.set(next);
+      }
+    };
     this.ledger = BlockStore.open(ledgerDir, LedgerOptions.defaults());
     if (ledger.height() == 0) {
-      ledger.append(TestChannel.genesisBytes());
+      ledger.append(genesis);
     }
   }
 
+  /** The clock of the processors of chains made from now on. */
+  public void clock(Instant now) {
+    clock = Clock.fixed(now, ZoneOffset.UTC);
+  }
+
+  /** The support of a chain over this ledger, reading its config through {@code config}. */
+  public ConsenterSupport support(CurrentConfig config) {
+    MessageProcessor processor =
+        new MessageProcessor(config.get().channelId(), config, SIGNER, clock, true);
+    return new ConsenterSupport(ledger, config, processor, SIGNER, metrics);
+  }
+
   public SoloChain chain(SoloOptions options) {
-    SoloChain chain = new SoloChain(ledger, config::get, SIGNER, metrics, options);
+    return chain(current, options);
+  }
+
+  public SoloChain chain(CurrentConfig config, SoloOptions options) {
+    SoloChain chain = new SoloChain(support(config), options);
     chains.add(chain);
     return chain;
   }

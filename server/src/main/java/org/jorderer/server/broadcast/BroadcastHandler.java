@@ -3,7 +3,6 @@ package org.jorderer.server.broadcast;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
-import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -20,21 +19,17 @@ public final class BroadcastHandler {
   final Function<String, Optional<BroadcastableChannel>> channels;
   final BroadcastMetrics metrics;
   final Executor executor;
-  final Clock clock;
-  final boolean expirationChecks;
 
   /**
-   * @param channels the channels this node orders for, by ID
+   * @param channels the channels this node orders for, by ID; each judges envelopes with its own
+   *     message processor (clock and expiry checks are the processor's)
    * @param executor where a stream continues once its chain accepted an envelope
-   * @param expirationChecks {@code !General.Authentication.NoExpirationChecks}
    */
   public BroadcastHandler(Function<String, Optional<BroadcastableChannel>> channels, BroadcastMetrics metrics,
-      Executor executor, Clock clock, boolean expirationChecks) {
+      Executor executor) {
     this.channels = channels;
     this.metrics = metrics;
     this.executor = executor;
-    this.clock = clock;
-    this.expirationChecks = expirationChecks;
   }
 
   /** {@code /orderer.AtomicBroadcast/Broadcast}, ready to add to a service definition. */

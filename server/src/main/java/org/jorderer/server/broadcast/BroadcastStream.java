@@ -14,17 +14,21 @@ import org.hyperledger.fabric.protos.common.HeaderType;
 import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.jorderer.channel.ChannelConfig;
-import org.jorderer.channel.EnvelopeChecks;
-import org.jorderer.channel.config.ConsensusType;
-import org.jorderer.channel.config.OrdererConfig;
+import org.jorderer.channel.processor.ConfigResult;
+import org.jorderer.channel.processor.MessageClass;
+import org.jorderer.channel.processor.MessageProcessor;
+import org.jorderer.channel.processor.NormalResult;
+import org.jorderer.channel.processor.Verdict;
 import org.jorderer.server.EnvelopeMarshaller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Broadcast RPC (spec D.2, D.3): one response per envelope, in order; the stream ends after
- * the first rejection. The next envelope is read only once the chain has accepted the previous
+ * One Broadcast RPC (Fabric's {@code broadcast.Handler.Handle} and {@code ProcessMessage}): one
+ * response per envelope, in order; the stream ends after the first rejection. Every envelope is
+ * judged by its channel's {@link MessageProcessor} (the same rule the chain re-applies at ordering):
+ * a normal one is ordered, a CONFIG_UPDATE becomes a CONFIG envelope handed to the chain's
+ * {@code configure}. The next envelope is read only once the chain has accepted the previous
  * one, so a full ordering queue stops this client's reads (HTTP/2 flow control) instead of
  * growing the heap.
  */
@@ -133,37 +137,38 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     tracker.channel = header.getChannelId();
     tracker.type = typeName(header.getType());
     BroadcastableChannel channel = found.get();
-    int type = header.getType();
-    if (type == HeaderType.CONFIG_VALUE || type == HeaderType.ORDERER_TRANSACTION_VALUE) {
-      respond(tracker, Status.BAD_REQUEST, "message is of type that cannot be processed directly");
+    MessageClass messageClass = MessageProcessor.classify(header);
+    if (messageClass == MessageClass.CONFIG) {
+      // Fabric's registrar refuses these before any processing ("Could not get message processor").
+      log.warn("[channel: {}] Could not get message processor for serving {}: {}", tracker.channel, client,
+          Verdict.CANNOT_PROCESS_DIRECTLY.info());
+      respond(tracker, Verdict.CANNOT_PROCESS_DIRECTLY.status(), Verdict.CANNOT_PROCESS_DIRECTLY.info());
       return;
     }
-    if (type == HeaderType.CONFIG_UPDATE_VALUE) {
-      respond(tracker, Status.BAD_REQUEST,
-          "config updates (CONFIG_UPDATE) are not supported by this orderer yet; the channel config was not changed");
+    Optional<MessageProcessor> processor = channel.processor();
+    if (processor.isEmpty()) {
+      respond(tracker, Status.SERVICE_UNAVAILABLE, "channel " + tracker.channel + " is served for Deliver only");
       return;
     }
-
-    ChannelConfig config = channel.config();
-    OrdererConfig orderer = config.orderer().orElseThrow();
-    if (orderer.capabilities().ordererConsensusTypeMigration()
-        && orderer.consensusType().state() != ConsensusType.State.NORMAL) {
-      respond(tracker, Status.SERVICE_UNAVAILABLE, "normal transactions are rejected: maintenance mode");
-      return;
+    CompletableFuture<Void> accepted;
+    if (messageClass == MessageClass.CONFIG_UPDATE) {
+      log.debug("[channel: {}] Broadcast is processing config update message from {}", tracker.channel, client);
+      ConfigResult result = processor.get().processConfigUpdate(envelope);
+      if (!result.accepted()) {
+        refuse(tracker, "config", result.verdict());
+        return;
+      }
+      tracker.validated = System.nanoTime();
+      accepted = channel.configure(result.config().orElseThrow(), result.configSequence());
+    } else {
+      NormalResult result = processor.get().processNormal(envelope);
+      if (!result.accepted()) {
+        refuse(tracker, "normal", result.verdict());
+        return;
+      }
+      tracker.validated = System.nanoTime();
+      accepted = channel.order(envelope, result.configSequence());
     }
-    long configSequence = config.sequence();
-    EnvelopeChecks.Verdict verdict = handler.expirationChecks
-        ? EnvelopeChecks.broadcast(config, envelope, handler.clock.instant())
-        : withoutExpiry(config, envelope);
-    if (!verdict.accepted()) {
-      Status status = verdict.outcome() == EnvelopeChecks.Outcome.FORBIDDEN ? Status.FORBIDDEN : Status.BAD_REQUEST;
-      log.warn("[channel: {}] Rejecting broadcast of {} message from {}: {}", tracker.channel, tracker.type, client,
-          verdict.message());
-      respond(tracker, status, verdict.message());
-      return;
-    }
-    tracker.validated = System.nanoTime();
-    CompletableFuture<Void> accepted = channel.order(envelope, configSequence);
     if (accepted.isDone()) {
       accepted(tracker, accepted); // room in the queue: answer without another hop
     } else {
@@ -172,6 +177,13 @@ final class BroadcastStream implements StreamObserver<Envelope> {
         drain();
       }), handler.executor);
     }
+  }
+
+  /** Fabric's broadcast {@code ProcessMessage}: the processor's status and text, logged as a warning. */
+  private void refuse(Tracker tracker, String kind, Verdict verdict) {
+    log.warn("[channel: {}] Rejecting broadcast of {} message from {} because of error: {}", tracker.channel, kind,
+        client, verdict.info());
+    respond(tracker, verdict.status(), verdict.info());
   }
 
   private void accepted(Tracker tracker, CompletableFuture<Void> accepted) {
@@ -184,15 +196,6 @@ final class BroadcastStream implements StreamObserver<Envelope> {
           cause.getMessage());
       respond(tracker, Status.SERVICE_UNAVAILABLE, String.valueOf(cause.getMessage()));
     }
-  }
-
-  /** Broadcast's filters without the expiry check ({@code NoExpirationChecks}). */
-  private static EnvelopeChecks.Verdict withoutExpiry(ChannelConfig config, Envelope envelope) {
-    EnvelopeChecks.Verdict size = EnvelopeChecks.size(config, envelope);
-    if (!size.accepted()) {
-      return size;
-    }
-    return EnvelopeChecks.signatureFilter(config, envelope, "/Channel/Writers", "/Channel/Orderer/Writers");
   }
 
   private void respond(Tracker tracker, Status status, String info) {

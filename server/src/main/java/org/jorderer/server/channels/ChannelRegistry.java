@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The channels this orderer serves, over the data directory's ledgers (Fabric's registrar). Each
  * channel's config comes from its last config block, found through the newest block's last-config
- * index, as Fabric does at start-up.
+ * index, as Fabric does at start-up: the ledger is the truth, so a node that crashed after writing
+ * a config block and before switching to it comes back on that block's config.
  */
 public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChannelRegistry.class);
@@ -89,7 +90,8 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
 
   private void serve(ServedChannel channel) {
     if (chains != null) {
-      Chain chain = chains.create(channel.channelId(), channel.ledger(), channel::config);
+      channel.processor(chains.processor(channel));
+      Chain chain = chains.create(channel);
       chain.start();
       channel.attach(chain);
     }

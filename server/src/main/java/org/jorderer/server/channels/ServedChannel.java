@@ -6,6 +6,8 @@ import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.consensus.Chain;
+import org.jorderer.consensus.CurrentConfig;
+import org.jorderer.channel.processor.MessageProcessor;
 import org.jorderer.consensus.ChainHaltedException;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.server.broadcast.BroadcastableChannel;
@@ -15,16 +17,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A channel this orderer serves: its ledger, its current config and the state of its chain.
- * Deliver reads it through {@link DeliverableChannel}; the chain that orders for it (solo, Raft)
- * updates the config and reports failure here.
+ * A channel this orderer serves: its ledger, its current config, its message processor and the
+ * state of its chain. Deliver reads it through {@link DeliverableChannel}, Broadcast through
+ * {@link BroadcastableChannel}; the chain's block writer switches its config ({@link CurrentConfig})
+ * when it writes a config block, which switches at once everything that reads the config: the
+ * processor's filters and policies, MSPs and CRLs, the block cutter's batch size and timeout, the
+ * orderer addresses, and the Readers re-check of open Deliver requests.
  */
-public final class ServedChannel implements DeliverableChannel, BroadcastableChannel {
+public final class ServedChannel implements DeliverableChannel, BroadcastableChannel, CurrentConfig {
   private static final Logger log = LoggerFactory.getLogger(ServedChannel.class);
+
+  /** The config a config block carries while that block is being appended. */
+  private record Staged(long blockNumber, ChannelConfig config) {}
 
   private final String channelId;
   private final BlockStore ledger;
   private volatile ChannelConfig config;
+  private volatile Staged staged;
+  private volatile MessageProcessor processor;
   private final ErrorSignal erroredWithoutChain = new ErrorSignal();
   private volatile Chain chain;
 
@@ -43,21 +53,69 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
     return ledger;
   }
 
+  /**
+   * The config in force: the installed one, or the config of a config block being written as soon
+   * as that block is in the ledger. So no one (Broadcast, a Deliver reader of the block, the next
+   * config update) sees the config block under the old config, as in Fabric, whose block writer
+   * switches its bundle before writing the block; and a block that failed to append applies nothing.
+   */
+  @Override
   public ChannelConfig config() {
+    Staged s = staged;
+    if (s != null && ledger.height() > s.blockNumber()) {
+      return s.config();
+    }
     return config;
   }
 
-  /** Installs a newer config; its sequence must be higher, which re-checks every Deliver session. */
-  public void updateConfig(ChannelConfig next) {
+  @Override
+  public ChannelConfig get() {
+    return config();
+  }
+
+  /**
+   * Switches the channel to a newer config (its sequence must be higher): one reference swap, so
+   * every reader sees either the old config or the new one, never a mix. Open Deliver requests
+   * re-check their Readers access at their next block. Called by the block writer once the config
+   * block is durable.
+   */
+  public synchronized void updateConfig(ChannelConfig next) {
     if (next.sequence() <= config.sequence()) {
       throw new IllegalArgumentException("config sequence " + next.sequence() + " does not follow " + config.sequence());
     }
     config = next;
+    staged = null;
+    log.info("[channel: {}] Switched to config sequence {}", channelId, next.sequence());
+  }
+
+  @Override
+  public void install(ChannelConfig next) {
+    updateConfig(next);
+  }
+
+  @Override
+  public synchronized void stage(long blockNumber, ChannelConfig next) {
+    staged = new Staged(blockNumber, next);
+  }
+
+  @Override
+  public synchronized void unstage() {
+    staged = null;
   }
 
   @Override
   public long configSequence() {
-    return config.sequence();
+    return config().sequence();
+  }
+
+  /** The channel's message processor, or empty when this node does not order for it. */
+  @Override
+  public Optional<MessageProcessor> processor() {
+    return Optional.ofNullable(processor);
+  }
+
+  void processor(MessageProcessor made) {
+    this.processor = made;
   }
 
   /** Makes {@code chain} the one that orders for this channel, and starts it. */
@@ -82,6 +140,15 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
       return CompletableFuture.failedFuture(new ChainHaltedException("channel " + channelId + " has no chain"));
     }
     return c.order(envelope, configSequence);
+  }
+
+  @Override
+  public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+    Chain c = chain;
+    if (c == null) {
+      return CompletableFuture.failedFuture(new ChainHaltedException("channel " + channelId + " has no chain"));
+    }
+    return c.configure(configEnvelope, configSequence);
   }
 
   /** Stops the chain at once (Deliver answers SERVICE_UNAVAILABLE from now on). */
@@ -109,6 +176,10 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
 
   @Override
   public Optional<String> checkReaders(Envelope request) {
+    return checkReaders(config(), request);
+  }
+
+  private static Optional<String> checkReaders(ChannelConfig config, Envelope request) {
     EnvelopeChecks.Verdict verdict = EnvelopeChecks.deliver(config, request);
     return verdict.accepted() ? Optional.empty() : Optional.of(verdict.message());
   }

@@ -58,10 +58,10 @@ public final class TestOrderer implements AutoCloseable {
   public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock, TlsSettings tls, int maxRecvBytes) {
     ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
     channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
-        Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics)), SIGNER);
+        Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics), clock, settings.expirationChecks()), SIGNER);
     DeliverHandler deliver = new DeliverHandler(channels, settings, new DeliverMetrics(metrics), executor, clock);
     BroadcastHandler broadcast = new BroadcastHandler(id -> channels.channel(id).map(BroadcastableChannel.class::cast),
-        new BroadcastMetrics(metrics), executor, clock, settings.expirationChecks());
+        new BroadcastMetrics(metrics), executor);
     server = OrdererServer.start(new OrdererServer.Settings(new InetSocketAddress("127.0.0.1", 0),
         maxRecvBytes, tls), deliver, broadcast, executor);
   }

@@ -1,0 +1,155 @@
+package org.jorderer.consensus;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.List;
+import java.util.Objects;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.ChannelHeader;
+import org.hyperledger.fabric.protos.common.ConfigEnvelope;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.HeaderType;
+import org.hyperledger.fabric.protos.common.Payload;
+import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.block.BlockBuilder;
+import org.jorderer.channel.configtx.ConfigTxValidator;
+import org.jorderer.channel.configtx.ConfigUpdateException;
+import org.jorderer.channel.msp.LocalSigner;
+import org.jorderer.ledger.BlockStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a channel's blocks for any consensus (Fabric's {@code multichannel.BlockWriter}): creates
+ * the next block over a batch, signs it with the orderer's identity (SIGNATURES with
+ * OrdererBlockMetadata and the consenter's metadata), sets LAST_CONFIG, appends it durably to the
+ * ledger and records the height and commit-time metrics.
+ *
+ * <p>A config block ({@link #writeConfigBlock}) carries one CONFIG envelope. Its config is
+ * validated as the next config of the current one and parsed first (a failure applies nothing and
+ * writes nothing); the block then records itself as the last config block; the new config is
+ * staged, the block appended, and only then installed. A crash between the append and the install
+ * loses nothing: at start the channel's config is read from the ledger's last config block.
+ *
+ * <p>Used by one ordering thread at a time; not thread-safe.
+ */
+public final class BlockWriter {
+  private static final Logger log = LoggerFactory.getLogger(BlockWriter.class);
+
+  private final String channelId;
+  private final BlockStore ledger;
+  private final CurrentConfig config;
+  private final LocalSigner signer;
+  private final ConsensusMetrics.ChannelMetrics metrics;
+  private BlockBuilder blocks; // made from the ledger's last block on first use
+
+  public BlockWriter(String channelId, BlockStore ledger, CurrentConfig config, LocalSigner signer,
+      ConsensusMetrics.ChannelMetrics metrics) {
+    this.channelId = Objects.requireNonNull(channelId, "channelId");
+    this.ledger = Objects.requireNonNull(ledger, "ledger");
+    this.config = Objects.requireNonNull(config, "config");
+    this.signer = Objects.requireNonNull(signer, "signer");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  /** The ledger's height: the number the next block gets. */
+  public long height() {
+    return ledger.height();
+  }
+
+  /** The header hash of the ledger's last block. */
+  public byte[] lastHash() {
+    return ledger.lastHeaderHash();
+  }
+
+  /**
+   * Fabric's {@code CreateNextBlock}: the unsigned block after the last one written, over
+   * {@code batch}.
+   *
+   * @throws IllegalStateException when the ledger holds no block
+   */
+  public Block createNextBlock(List<Envelope> batch) {
+    return builder().createNextBlock(batch);
+  }
+
+  /** Fabric's {@code WriteBlock}: signs the block under the current config and appends it. */
+  public void writeBlock(Block block, ByteString consenterMetadata) {
+    Block signed = builder().commit(block, config.get().sequence(), consenterMetadata);
+    append(signed, block.getData().getDataCount());
+  }
+
+  /**
+   * Fabric's {@code WriteConfigBlock}: validates the block's CONFIG envelope as the next config,
+   * signs the block (its LAST_CONFIG points at itself), appends it and switches the channel to the
+   * new config. Returns that config.
+   *
+   * @throws IllegalStateException when the block is not a config block of the next config; the
+   *     channel's config and ledger are unchanged (Fabric panics: an orderer cannot go on from here)
+   */
+  public ChannelConfig writeConfigBlock(Block block, ByteString consenterMetadata) {
+    ChannelConfig current = config.get();
+    ChannelConfig next = nextConfig(block, current);
+    long number = block.getHeader().getNumber();
+    config.stage(number, next);
+    try {
+      Block signed = builder().commit(block, next.sequence(), consenterMetadata);
+      append(signed, 1);
+    } catch (RuntimeException | Error e) {
+      config.unstage();
+      throw e;
+    }
+    config.install(next);
+    log.info("[channel: {}] Wrote config block {}: config sequence {} -> {}", channelId, number, current.sequence(),
+        next.sequence());
+    return next;
+  }
+
+  private ChannelConfig nextConfig(Block block, ChannelConfig current) {
+    long number = block.getHeader().getNumber();
+    if (block.getData().getDataCount() != 1) {
+      throw new IllegalStateException("config block " + number + " of channel " + channelId + " holds "
+          + block.getData().getDataCount() + " envelopes; a config block holds exactly one");
+    }
+    ConfigEnvelope configEnvelope;
+    try {
+      Payload payload = Payload.parseFrom(Envelope.parseFrom(block.getData().getData(0)).getPayload());
+      ChannelHeader header = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader());
+      if (header.getType() != HeaderType.CONFIG_VALUE) {
+        throw new IllegalStateException("told to write a config block " + number + " of channel " + channelId
+            + " holding a message of type " + header.getType() + ", not CONFIG");
+      }
+      configEnvelope = ConfigEnvelope.parseFrom(payload.getData());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("told to write a config block " + number + " of channel " + channelId
+          + " that cannot be parsed: " + e.getMessage(), e);
+    }
+    try {
+      ConfigTxValidator validator = new ConfigTxValidator(current);
+      validator.validate(configEnvelope);
+      return validator.newChannelConfig(configEnvelope);
+    } catch (ConfigUpdateException e) {
+      throw new IllegalStateException("told to write a config block " + number + " of channel " + channelId
+          + ", but its config is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  private void append(Block signed, int envelopes) {
+    long startNanos = System.nanoTime();
+    ledger.append(signed);
+    metrics.blockCommitted((System.nanoTime() - startNanos) / 1e9);
+    metrics.height(ledger.height());
+    log.debug("[channel: {}] Wrote block {} with {} envelopes", channelId, signed.getHeader().getNumber(), envelopes);
+  }
+
+  private BlockBuilder builder() {
+    if (blocks == null) {
+      long height = ledger.height();
+      if (height == 0) {
+        throw new IllegalStateException("channel " + channelId + " has an empty ledger (the genesis block must be stored first)");
+      }
+      blocks = new BlockBuilder(ledger.readBlock(height - 1), config.get().sequence(), signer);
+      metrics.height(height);
+    }
+    return blocks;
+  }
+}

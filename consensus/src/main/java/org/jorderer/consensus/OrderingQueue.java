@@ -1,0 +1,241 @@
+package org.jorderer.consensus;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The bounded hand-over between callers (Broadcast) and one chain's ordering thread, with its
+ * back-pressure. Fabric hands messages to a chain synchronously (solo's unbuffered Go channel,
+ * Raft's submit); here {@link #offer} never blocks: up to {@code capacity} items are accepted at
+ * once (the future is already complete), beyond that an item waits as a hand-off whose future
+ * completes when the ordering thread makes room. A caller that waits for its future before reading
+ * more from its client pushes back on that client, so memory is the queue plus one hand-off per
+ * caller. A hand-off whose future the caller cancelled is dropped, never ordered.
+ *
+ * <p>Shared by every consensus: the solo chain takes from it in its loop; a Raft chain takes from it
+ * to propose. States: open; closing ({@link #close}: new and waiting items refused, accepted ones
+ * still taken); halted ({@link #halt}: everything dropped).
+ *
+ * @param <T> what is ordered (an envelope with the config sequence it was checked at)
+ */
+public final class OrderingQueue<T> {
+
+  /** What {@link #take} found. */
+  public enum Taken {
+    /** Items were moved into the caller's list. */
+    ITEMS,
+    /** The deadline passed with nothing to take. */
+    DEADLINE,
+    /** Closing, and every accepted item has been taken: the chain may finish. */
+    DRAINED,
+    /** Halted: the chain must stop at once. */
+    HALTED
+  }
+
+  private enum State {
+    OPEN,
+    CLOSING,
+    HALTED
+  }
+
+  private record HandOff<T>(T item, CompletableFuture<Void> accepted) {}
+
+  private final int capacity;
+  private final Executor handOffExecutor;
+  private final Supplier<? extends RuntimeException> refusal;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private final ArrayDeque<T> queue; // guarded by lock; never more than capacity
+  private final ArrayDeque<HandOff<T>> waiting = new ArrayDeque<>(); // guarded by lock
+  private State state = State.OPEN; // guarded by lock
+
+  /**
+   * @param capacity items accepted and not yet taken, at most
+   * @param handOffExecutor completes the futures of waiting hand-offs once they are accepted, so
+   *     that callers' continuations never run on the ordering thread
+   * @param refusal the failure of an {@code offer} while closing or halted (solo: "Exiting")
+   */
+  public OrderingQueue(int capacity, Executor handOffExecutor, Supplier<? extends RuntimeException> refusal) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("queueCapacity must be at least 1, got " + capacity);
+    }
+    this.capacity = capacity;
+    this.handOffExecutor = Objects.requireNonNull(handOffExecutor, "handOffExecutor");
+    this.refusal = Objects.requireNonNull(refusal, "refusal");
+    this.queue = new ArrayDeque<>(Math.min(capacity, 65_536));
+  }
+
+  /**
+   * Accepts the item (the future is complete on return) or, when the queue is full, returns a
+   * pending future that completes once the ordering thread has made room; a failed future while
+   * closing or halted.
+   */
+  public CompletableFuture<Void> offer(T item) {
+    Objects.requireNonNull(item, "item");
+    lock.lock();
+    try {
+      if (state != State.OPEN) {
+        return CompletableFuture.failedFuture(refusal.get());
+      }
+      if (waiting.isEmpty() && queue.size() < capacity) {
+        queue.add(item);
+        if (queue.size() == 1) {
+          // The taker only ever sleeps on an empty queue, so only the first arrival needs to wake it.
+          wake.signal();
+        }
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletableFuture<Void> accepted = new CompletableFuture<>();
+      waiting.add(new HandOff<>(item, accepted));
+      return accepted;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until there is something to take, the deadline passes, the queue is drained while
+   * closing, or it is halted; then moves every accepted item into {@code into} (one lock round per
+   * wake-up, not per item) and lets waiting hand-offs into the room this made.
+   *
+   * @param deadlineNanos a {@link System#nanoTime} deadline, used only when {@code hasDeadline}
+   */
+  public Taken take(List<T> into, boolean hasDeadline, long deadlineNanos) throws InterruptedException {
+    List<CompletableFuture<Void>> nowAccepted = new ArrayList<>();
+    Taken taken;
+    lock.lock();
+    try {
+      while (queue.isEmpty() && state == State.OPEN) {
+        if (!hasDeadline) {
+          wake.await();
+        } else {
+          long left = deadlineNanos - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          wake.awaitNanos(left);
+        }
+      }
+      if (state == State.HALTED) {
+        return Taken.HALTED;
+      }
+      if (queue.isEmpty()) {
+        taken = state == State.CLOSING ? Taken.DRAINED : Taken.DEADLINE;
+      } else {
+        into.addAll(queue);
+        queue.clear();
+        admitWaiting(nowAccepted);
+        taken = Taken.ITEMS;
+      }
+    } finally {
+      lock.unlock();
+    }
+    completeAccepted(nowAccepted);
+    return taken;
+  }
+
+  /**
+   * Stops accepting: later offers and waiting hand-offs (never acknowledged) fail; accepted items
+   * are still taken, after which {@link #take} answers {@link Taken#DRAINED}.
+   */
+  public void close() {
+    List<HandOff<T>> refused;
+    lock.lock();
+    try {
+      if (state != State.OPEN) {
+        return;
+      }
+      state = State.CLOSING;
+      refused = new ArrayList<>(waiting);
+      waiting.clear();
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    refused.forEach(h -> h.accepted().completeExceptionally(refusal.get()));
+  }
+
+  /**
+   * Drops everything: accepted items are not ordered, waiting hand-offs fail, {@link #take} answers
+   * {@link Taken#HALTED}. Returns the number of accepted items dropped, or -1 when already halted.
+   */
+  public int halt() {
+    List<HandOff<T>> abandoned;
+    int dropped;
+    lock.lock();
+    try {
+      if (state == State.HALTED) {
+        return -1;
+      }
+      state = State.HALTED;
+      dropped = queue.size();
+      queue.clear();
+      abandoned = new ArrayList<>(waiting);
+      waiting.clear();
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    abandoned.forEach(h -> h.accepted().completeExceptionally(refusal.get()));
+    return dropped;
+  }
+
+  public boolean isOpen() {
+    lock.lock();
+    try {
+      return state == State.OPEN;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Items accepted and not yet taken. */
+  public int queued() {
+    lock.lock();
+    try {
+      return queue.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Items waiting for room (their futures are pending). */
+  public int waitingHandOffs() {
+    lock.lock();
+    try {
+      return waiting.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Moves waiting hand-offs into the queue while there is room; caller holds the lock. */
+  private void admitWaiting(List<CompletableFuture<Void>> nowAccepted) {
+    while (queue.size() < capacity && !waiting.isEmpty()) {
+      HandOff<T> handOff = waiting.poll();
+      if (handOff.accepted().isDone()) {
+        continue; // the caller gave up (cancelled): it was never acknowledged, so it is not ordered
+      }
+      queue.add(handOff.item());
+      nowAccepted.add(handOff.accepted());
+    }
+  }
+
+  private void completeAccepted(List<CompletableFuture<Void>> nowAccepted) {
+    for (CompletableFuture<Void> future : nowAccepted) {
+      try {
+        handOffExecutor.execute(() -> future.complete(null));
+      } catch (RejectedExecutionException e) {
+        future.complete(null);
+      }
+    }
+  }
+}
