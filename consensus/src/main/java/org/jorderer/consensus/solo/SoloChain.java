@@ -24,6 +24,8 @@ import org.jorderer.consensus.ConsensusMetrics;
 import org.jorderer.consensus.ErrorSignal;
 import org.jorderer.consensus.NormalMessageCheck;
 import org.jorderer.consensus.cutter.BlockCutter;
+import org.jorderer.consensus.ChainStalledException;
+import org.jorderer.ledger.AppendUndoneException;
 import org.jorderer.ledger.BlockStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,9 @@ public final class SoloChain implements Chain {
 
   // Longer timeouts are clamped so that nanoTime arithmetic cannot overflow; ~100 years is "never".
   private static final long MAX_TIMER_NANOS = Duration.ofDays(36_500).toNanos();
+  // Back-off between attempts to write a block the ledger could not take (a full disk).
+  private static final long FIRST_RETRY_MILLIS = 50;
+  private static final long LAST_RETRY_MILLIS = 2_000;
 
   private enum State {
     NEW,
@@ -85,6 +90,8 @@ public final class SoloChain implements Chain {
   private final ArrayDeque<HandOff> waiting = new ArrayDeque<>(); // guarded by lock
   private State state = State.NEW; // guarded by lock
   private volatile boolean halted; // lets the loop stop between envelopes without taking the lock
+  // Why the loop cannot write its ledger now (an undone append: a full disk), while it retries; else null.
+  private volatile String stalled;
   private volatile Thread loop;
 
   // Owned by the ordering thread once started.
@@ -139,6 +146,11 @@ public final class SoloChain implements Chain {
     try {
       if (state == State.CLOSING || state == State.HALTED) {
         return CompletableFuture.failedFuture(new ChainHaltedException(EXITING));
+      }
+      String why = stalled;
+      if (why != null) {
+        // Not acknowledged, so nothing is at stake: the client retries once the disk has room.
+        return CompletableFuture.failedFuture(new ChainStalledException(why));
       }
       if (waiting.isEmpty() && queue.size() < options.queueCapacity()) {
         queue.add(new Accepted(envelope, configSequence));
@@ -245,6 +257,11 @@ public final class SoloChain implements Chain {
     }
     refused.forEach(h -> h.accepted().completeExceptionally(new ChainHaltedException(EXITING)));
     awaitLoopEnd();
+  }
+
+  @Override
+  public java.util.Optional<String> stalled() {
+    return java.util.Optional.ofNullable(stalled);
   }
 
   /** Envelopes accepted and not yet taken by the ordering loop. */
@@ -381,10 +398,84 @@ public final class SoloChain implements Chain {
     }
     Block block = blocks.commit(blocks.createNextBlock(batch), config.get().sequence(), ByteString.EMPTY);
     long startNanos = System.nanoTime();
-    ledger.append(block);
+    appendRetrying(block);
     metrics.blockCommitted((System.nanoTime() - startNanos) / 1e9);
     metrics.height(ledger.height());
     log.debug("Wrote block {} with {} envelopes on channel {}", block.getHeader().getNumber(), batch.size(), channelId);
+  }
+
+  /**
+   * Appends the block, retrying with back-off while the ledger undoes failed appends (a full disk):
+   * the block and every acknowledged envelope stay in memory, new envelopes are refused with
+   * SERVICE_UNAVAILABLE, and ordering resumes by itself once a write succeeds. Fabric's solo panics
+   * here instead (the process exits); a node that waits for room loses nothing it acknowledged.
+   * A close or halt during the wait ends the retries: a last attempt is made, then the chain fails.
+   */
+  private void appendRetrying(Block block) {
+    long backoffMillis = FIRST_RETRY_MILLIS;
+    while (true) {
+      try {
+        ledger.append(block);
+        break;
+      } catch (AppendUndoneException e) {
+        if (halted || !awaitRetry(e, block.getHeader().getNumber(), backoffMillis)) {
+          throw e;
+        }
+        backoffMillis = Math.min(backoffMillis * 2, LAST_RETRY_MILLIS);
+      }
+    }
+    if (stalled != null) {
+      stalled = null;
+      log.info("[channel: {}] Block {} written; the ledger takes writes again and ordering resumes", channelId,
+          block.getHeader().getNumber());
+    }
+  }
+
+  /** Waits before the next attempt; false when the chain is closing or halted and should give up. */
+  private boolean awaitRetry(AppendUndoneException e, long number, long backoffMillis) {
+    List<HandOff> refused = List.of();
+    lock.lock();
+    try {
+      if (state != State.RUNNING) {
+        return false;
+      }
+      if (stalled == null) {
+        stalled = "cannot order now: the ledger of channel " + channelId + " cannot be written ("
+            + rootMessage(e) + "); retrying";
+        log.error("[channel: {}] Cannot write block {}: {}; refusing new envelopes and retrying until it can",
+            channelId, number, rootMessage(e));
+        // Hand-offs were never acknowledged: tell their clients now rather than keep them waiting.
+        refused = new ArrayList<>(waiting);
+        waiting.clear();
+      }
+    } finally {
+      lock.unlock();
+    }
+    String why = stalled;
+    refused.forEach(h -> h.accepted().completeExceptionally(new ChainStalledException(why)));
+    lock.lock();
+    try {
+      long deadline = System.nanoTime() + backoffMillis * 1_000_000L;
+      long left;
+      while (state == State.RUNNING && (left = deadline - System.nanoTime()) > 0) {
+        wake.awaitNanos(left);
+      }
+      // Closing: one more attempt (the caller's next try) before giving up; halted: none.
+      return state != State.HALTED;
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() != null ? root.getMessage() : root.toString();
   }
 
   /** Moves waiting hand-offs into the queue while there is room; caller holds the lock. */
