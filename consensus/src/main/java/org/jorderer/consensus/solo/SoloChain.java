@@ -419,6 +419,8 @@ public final class SoloChain implements Chain {
         break;
       } catch (AppendUndoneException e) {
         if (halted || !awaitRetry(e, block.getHeader().getNumber(), backoffMillis)) {
+          log.error("[channel: {}] Stopping with block {} ({} acknowledged envelopes) not written: {}", channelId,
+              block.getHeader().getNumber(), block.getData().getDataCount(), rootMessage(e));
           throw e;
         }
         backoffMillis = Math.min(backoffMillis * 2, LAST_RETRY_MILLIS);
