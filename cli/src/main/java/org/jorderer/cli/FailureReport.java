@@ -41,6 +41,12 @@ final class FailureReport implements CommandLine.IExecutionExceptionHandler {
     StringBuilder text = new StringBuilder();
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String message = t.getMessage();
+      // The JDK's file exceptions carry only the path; say what happened to it.
+      if (message != null && t instanceof java.nio.file.NoSuchFileException) {
+        message = "no such file: " + message;
+      } else if (message != null && t instanceof java.nio.file.AccessDeniedException) {
+        message = "permission denied: " + message;
+      }
       if (message == null || message.isBlank()) {
         if (text.length() == 0 || t.getCause() == null) {
           message = readableName(t);

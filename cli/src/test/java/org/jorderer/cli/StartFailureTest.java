@@ -144,7 +144,7 @@ class StartFailureTest {
         + "  TLS:\n    Enabled: true\n    PrivateKey: " + dir.resolve("tls/key.pem") + "\n    Certificate: "
         + dir.resolve("tls/cert.pem") + "\n    RootCAs: []\n");
     logged.list.clear();
-    assertOneClearLine(start("--config", f.toString()), "tls/");
+    assertOneClearLine(start("--config", f.toString()), "TLS", "no such file: " + dir.resolve("tls"));
   }
 
   @Test
