@@ -13,6 +13,10 @@ import picocli.CommandLine.Command;
     subcommands = {StartCommand.class, ChannelCommand.class, FetchCommand.class, BroadcastCommand.class,
         LedgerCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Jorderer {
+  @CommandLine.Option(names = FailureReport.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
+      description = "On failure, print the stack trace too (as do JORDERER_DEBUG=1 and JORDERER_LOG_LEVEL=DEBUG).")
+  boolean debug;
+
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -20,7 +24,8 @@ public final class Jorderer {
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Jorderer()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Jorderer()).setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(new FailureReport(System.getenv()));
   }
 
   static final class Version implements CommandLine.IVersionProvider {

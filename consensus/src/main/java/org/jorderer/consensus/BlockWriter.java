@@ -15,6 +15,7 @@ import org.jorderer.channel.block.BlockBuilder;
 import org.jorderer.channel.configtx.ConfigTxValidator;
 import org.jorderer.channel.configtx.ConfigUpdateException;
 import org.jorderer.channel.msp.LocalSigner;
+import org.jorderer.ledger.AppendUndoneException;
 import org.jorderer.ledger.BlockStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * staged, the block appended, and only then installed. A crash between the append and the install
  * loses nothing: at start the channel's config is read from the ledger's last config block.
  *
+ * <p>An append the ledger undid (a full disk: nothing of the block stays on disk) is retried with
+ * back-off while the chain's {@link LedgerStall} agrees; the signed block stays in memory, so
+ * nothing acknowledged is lost and ordering resumes by itself once a write succeeds.
+ *
  * <p>Used by one ordering thread at a time; not thread-safe.
  */
 public final class BlockWriter {
@@ -42,6 +47,11 @@ public final class BlockWriter {
   private final LocalSigner signer;
   private final ConsensusMetrics.ChannelMetrics metrics;
   private BlockBuilder blocks; // made from the ledger's last block on first use
+  private LedgerStall stall; // null: an undone append stops the chain
+
+  // Back-off between attempts to write a block the ledger could not take.
+  private static final long FIRST_RETRY_MILLIS = 50;
+  private static final long LAST_RETRY_MILLIS = 2_000;
 
   public BlockWriter(String channelId, BlockStore ledger, CurrentConfig config, LocalSigner signer,
       ConsensusMetrics.ChannelMetrics metrics) {
@@ -50,6 +60,11 @@ public final class BlockWriter {
     this.config = Objects.requireNonNull(config, "config");
     this.signer = Objects.requireNonNull(signer, "signer");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  /** Retries appends the ledger undid, asking {@code stall} between attempts. */
+  public void retryUndoneAppends(LedgerStall stall) {
+    this.stall = Objects.requireNonNull(stall, "stall");
   }
 
   /** The ledger's height: the number the next block gets. */
@@ -135,10 +150,42 @@ public final class BlockWriter {
 
   private void append(Block signed, int envelopes) {
     long startNanos = System.nanoTime();
-    ledger.append(signed);
+    appendRetrying(signed);
     metrics.blockCommitted((System.nanoTime() - startNanos) / 1e9);
     metrics.height(ledger.height());
     log.debug("[channel: {}] Wrote block {} with {} envelopes", channelId, signed.getHeader().getNumber(), envelopes);
+  }
+
+  private void appendRetrying(Block signed) {
+    long number = signed.getHeader().getNumber();
+    long backoffMillis = FIRST_RETRY_MILLIS;
+    boolean failedBefore = false;
+    while (true) {
+      try {
+        ledger.append(signed);
+        break;
+      } catch (AppendUndoneException e) {
+        String why = rootMessage(e);
+        if (stall == null || !stall.awaitRetry(why, number, backoffMillis)) {
+          log.error("[channel: {}] Stopping with block {} ({} envelopes) not written: {}", channelId, number,
+              signed.getData().getDataCount(), why);
+          throw e;
+        }
+        failedBefore = true;
+        backoffMillis = Math.min(backoffMillis * 2, LAST_RETRY_MILLIS);
+      }
+    }
+    if (failedBefore) {
+      stall.resumed(number);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() != null ? root.getMessage() : root.toString();
   }
 
   private BlockBuilder builder() {

@@ -43,6 +43,14 @@ public interface Chain extends AutoCloseable {
   /** Fires when the chain stops ordering (halted, failed); Deliver answers SERVICE_UNAVAILABLE then. */
   ErrorSignal errored();
 
+  /**
+   * Why the chain cannot order for now while it waits to write its ledger again (a full disk), or
+   * empty. A stalled chain has not failed: it resumes by itself, and Deliver keeps serving.
+   */
+  default java.util.Optional<String> stalled() {
+    return java.util.Optional.empty();
+  }
+
   /** Starts ordering; the chain continues from the ledger's height and last block. */
   void start();
 

@@ -91,6 +91,11 @@ public final class ConsenterSupport {
     return writer.createNextBlock(batch);
   }
 
+  /** See {@link BlockWriter#retryUndoneAppends}. */
+  public void retryUndoneAppends(LedgerStall stall) {
+    writer.retryUndoneAppends(stall);
+  }
+
   /** See {@link BlockWriter#writeBlock}. */
   public void writeBlock(Block block, ByteString consenterMetadata) {
     writer.writeBlock(block, consenterMetadata);

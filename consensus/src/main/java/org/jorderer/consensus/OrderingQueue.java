@@ -56,6 +56,8 @@ public final class OrderingQueue<T> {
   private final ArrayDeque<T> queue; // guarded by lock; never more than capacity
   private final ArrayDeque<HandOff<T>> waiting = new ArrayDeque<>(); // guarded by lock
   private State state = State.OPEN; // guarded by lock
+  // While set, offers fail with it: the chain cannot write its ledger for now (a full disk).
+  private RuntimeException stalled; // guarded by lock
 
   /**
    * @param capacity items accepted and not yet taken, at most
@@ -84,6 +86,10 @@ public final class OrderingQueue<T> {
     try {
       if (state != State.OPEN) {
         return CompletableFuture.failedFuture(refusal.get());
+      }
+      if (stalled != null) {
+        // Not acknowledged, so nothing is at stake: the client sends again once the chain writes.
+        return CompletableFuture.failedFuture(stalled);
       }
       if (waiting.isEmpty() && queue.size() < capacity) {
         queue.add(item);
@@ -186,6 +192,34 @@ public final class OrderingQueue<T> {
     }
     abandoned.forEach(h -> h.accepted().completeExceptionally(refusal.get()));
     return dropped;
+  }
+
+  /**
+   * Refuses new offers with {@code why} until {@link #unstall}, and fails the waiting hand-offs
+   * (never acknowledged) with it now rather than keep their clients waiting; accepted items stay.
+   */
+  public void stall(RuntimeException why) {
+    Objects.requireNonNull(why, "why");
+    List<HandOff<T>> refused;
+    lock.lock();
+    try {
+      stalled = why;
+      refused = new ArrayList<>(waiting);
+      waiting.clear();
+    } finally {
+      lock.unlock();
+    }
+    refused.forEach(h -> h.accepted().completeExceptionally(why));
+  }
+
+  /** Accepts offers again after {@link #stall}. */
+  public void unstall() {
+    lock.lock();
+    try {
+      stalled = null;
+    } finally {
+      lock.unlock();
+    }
   }
 
   public boolean isOpen() {

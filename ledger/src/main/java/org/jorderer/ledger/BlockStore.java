@@ -134,8 +134,9 @@ public final class BlockStore implements AutoCloseable {
       try {
         writeRecords(blocks, height);
       } catch (IOException e) {
-        // After a failed write or fsync the file's state is unknown (a later fsync may not report
-        // the lost pages), so refuse further appends until the store is reopened and recovered.
+        // After a failed write or fsync that could not be undone the file's state is unknown (a
+        // later fsync may not report the lost pages), so refuse further appends until the store is
+        // reopened and recovered.
         failure = e.toString();
         throw new LedgerException("cannot append to " + dir + ": " + e.getMessage(), e);
       }
@@ -147,10 +148,25 @@ public final class BlockStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes the records, rolling to new segments as they fill. When the first segment write fails
+   * (the disk is full, say), it is undone: the segment is cut back to what it held, which was
+   * durable before this call, so nothing uncertain stays in the file and the store can take the
+   * same append again ({@link AppendUndoneException}). A failure after part of the blocks went into
+   * a sealed segment is not undone and surfaces as the IOException.
+   */
   private void writeRecords(List<byte[]> blocks, long first) throws IOException {
     int from = 0;
     while (from < blocks.size()) {
-      Segment active = activeSegmentFor(blocks.get(from).length, first + from);
+      Segment active;
+      try {
+        active = activeSegmentFor(blocks.get(from).length, first + from);
+      } catch (IOException e) {
+        if (from == 0) {
+          throw undone(e); // sealing the full segment or creating the next one wrote no record
+        }
+        throw e;
+      }
       // Fill the active segment up to its size limit, then roll for the rest.
       long room = options.segmentBytes() - active.size();
       int to = from;
@@ -163,9 +179,31 @@ public final class BlockStore implements AutoCloseable {
         bytes += record;
         to++;
       }
-      active.append(blocks.subList(from, to), first + from, true);
+      long sizeBefore = active.size();
+      int countBefore = active.count();
+      try {
+        active.append(blocks.subList(from, to), first + from, true);
+      } catch (IOException e) {
+        if (from != 0) {
+          throw e;
+        }
+        try {
+          active.undoAppend(sizeBefore, countBefore);
+        } catch (IOException | RuntimeException undoFailed) {
+          e.addSuppressed(undoFailed);
+          throw e;
+        }
+        throw undone(e);
+      }
       from = to;
     }
+  }
+
+  private AppendUndoneException undone(IOException e) {
+    // Debug only: the caller decides what the failure means (a chain that retries logs it once).
+    log.debug("Appending to {} failed and was undone; the store takes the append again once the cause is gone: {}",
+        dir, e.toString());
+    return new AppendUndoneException("cannot append to " + dir + " (undone, nothing of it stored): " + e.getMessage(), e);
   }
 
   private Segment activeSegmentFor(int blockBytes, long number) throws IOException {
@@ -173,10 +211,10 @@ public final class BlockStore implements AutoCloseable {
     if (last != null) {
       Segment s = last.getValue();
       boolean fits = s.size() + BlockRecord.HEADER_BYTES + (long) blockBytes <= options.segmentBytes();
-      if (fits || s.count() == 0) {
+      if (!s.sealed() && (fits || s.count() == 0)) {
         return s;
       }
-      s.seal();
+      s.seal(); // again, if an earlier roll failed half-way
     }
     Segment created = Segment.create(dir, number);
     segments.put(number, created);

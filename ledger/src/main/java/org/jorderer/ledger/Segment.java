@@ -33,6 +33,7 @@ final class Segment implements AutoCloseable {
   private final Object mapLock = new Object();
   private volatile ByteBuffer readMap; // read-only map of the file's first readMap.capacity() bytes
   private final VerifiedRecords verified = new VerifiedRecords();
+  private volatile boolean sealed;
 
   Segment(long baseNumber, Path dataPath, FileChannel data, SegmentIndex index, long size) {
     this.baseNumber = baseNumber;
@@ -70,7 +71,19 @@ final class Segment implements AutoCloseable {
       return new Segment(base, dataPath, ch, index, FILE_HEADER_BYTES);
     } catch (IOException | RuntimeException e) {
       ch.close();
+      // Leave no half-made segment behind (the disk may be full), so a later attempt can create it.
+      deleteQuietly(dataPath);
+      deleteQuietly(dir.resolve(indexFileName(base)));
+      deleteQuietly(dir.resolve(indexFileName(base) + ".tmp"));
       throw e;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // Best effort: the failure being reported is the one that matters.
     }
   }
 
@@ -123,6 +136,18 @@ final class Segment implements AutoCloseable {
       index.add(positions[i], blocks.get(i).length);
     }
     size = position;
+  }
+
+  /**
+   * Cuts the segment back to {@code size} bytes and {@code count} blocks after a failed
+   * {@link #append}: everything up to there was durable before it, and what the failed append may
+   * have left past it (pages a failed fsync may have dropped) is gone with the cut.
+   */
+  void undoAppend(long size, int count) throws IOException {
+    data.truncate(size);
+    data.force(true);
+    index.truncate(count);
+    this.size = size;
   }
 
   /**
@@ -210,8 +235,17 @@ final class Segment implements AutoCloseable {
     }
   }
 
-  /** The segment will not grow again: make everything durable and map the index. */
+  /** True once {@link #seal} was called, even if it failed: the segment takes no more appends. */
+  boolean sealed() {
+    return sealed;
+  }
+
+  /**
+   * The segment will not grow again: make everything durable and map the index. May be called
+   * again after it failed (a full disk), to finish the job.
+   */
   void seal() throws IOException {
+    sealed = true;
     data.force(true);
     index.seal();
   }

@@ -107,11 +107,28 @@ final class SegmentIndex implements AutoCloseable {
     count = n + 1;
   }
 
-  /** Forces the file and switches reads to a memory map: the segment will not grow again. */
+  /** Drops the entries from {@code count} on (an append that failed and is being undone). */
+  void truncate(int count) throws IOException {
+    if (count > this.count) {
+      throw new IllegalArgumentException("cannot truncate " + path + " to " + count + " entries: it has " + this.count);
+    }
+    this.count = count;
+    channel.truncate((long) count * ENTRY_BYTES);
+  }
+
+  /**
+   * Forces the file and switches reads to a memory map: the segment will not grow again. Safe to
+   * call again after it failed half-way (a full disk), so that the next append can retry the roll.
+   */
   void seal() throws IOException {
-    channel.force(true);
-    channel.close();
-    channel = null;
+    if (mapped != null) {
+      return;
+    }
+    if (channel != null) {
+      channel.force(true);
+      channel.close();
+      channel = null;
+    }
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, (long) count * ENTRY_BYTES);
     }

@@ -79,6 +79,11 @@ public final class Orderer implements AutoCloseable {
    * is {@code clock}: tests replay Fabric's vectors at a fixed time.
    */
   public static Orderer start(OrdererSettings settings, Clock clock) {
+    // Before anything is generated or opened: a name that does not resolve fails only at bind time,
+    // with Netty's "<unresolved>" form, after the channels have started.
+    checkResolves(settings.listen(), "");
+    checkResolves(settings.adminListen(), " for the admin API");
+    checkResolves(settings.operationsListen(), " for the operations endpoint");
     LocalSigner signer = localSigner(settings);
     CryptoProvider crypto = signer.crypto();
     LedgerDirectory ledgers = LedgerDirectory.open(settings.ledgerDir(), LedgerOptions.defaults());
@@ -127,7 +132,7 @@ public final class Orderer implements AutoCloseable {
             admin.close();
           }
           server.close();
-          throw new UncheckedIOException("cannot listen on " + settings.operationsListen()
+          throw new UncheckedIOException("cannot listen on " + hostPort(settings.operationsListen())
               + " for the operations endpoint: " + e.getMessage(), e);
         } catch (RuntimeException e) {
           if (admin != null) {
@@ -159,6 +164,19 @@ public final class Orderer implements AutoCloseable {
   public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
       boolean expirationChecks) {
     return new ChainFactory(consenters(), signer, metrics, clock, expirationChecks);
+  }
+
+  private static void checkResolves(java.net.InetSocketAddress address, String purpose) {
+    if (address != null && address.isUnresolved()) {
+      throw new IllegalArgumentException("cannot listen on " + hostPort(address) + purpose + ": the host name '"
+          + address.getHostString() + "' does not resolve to an address");
+    }
+  }
+
+  /** {@code host:port} as written in orderer.yaml, without InetSocketAddress's "name/address" form. */
+  static String hostPort(java.net.InetSocketAddress address) {
+    String host = address.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   private static LocalSigner localSigner(OrdererSettings settings) {

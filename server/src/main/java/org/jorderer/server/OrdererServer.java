@@ -71,6 +71,7 @@ public final class OrdererServer implements AutoCloseable {
   /** As above, counting Fabric's gRPC metrics (spec G.4) in {@code metrics} when it is not null. */
   public static OrdererServer start(Settings settings, DeliverHandler deliver, BroadcastHandler broadcast,
       ExecutorService executor, PrometheusRegistry metrics) {
+    ClientErrorLog.install();
     ServerServiceDefinition atomicBroadcast = ServerServiceDefinition.builder(AtomicBroadcastGrpc.SERVICE_NAME)
         .addMethod(broadcast.methodDefinition())
         .addMethod(deliver.methodDefinition())
@@ -93,7 +94,7 @@ public final class OrdererServer implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot listen on " + Orderer.hostPort(settings.listen()) + ": " + e.getMessage(), e);
     }
     log.info("Serving orderer.AtomicBroadcast on {}{}", server.getListenSockets(),
         settings.tls().enabled() ? (settings.tls().clientAuthRequired() ? " with mutual TLS" : " with TLS") : "");

@@ -182,6 +182,15 @@ class ChannelParticipationTest {
     assertThat(put.statusCode()).isEqualTo(405);
     assertThat(put.headers().firstValue("Allow")).contains("GET, POST");
     assertThat(put.body()).isEqualTo("{\"error\":\"invalid request method: PUT\"}\n");
+    for (String method : java.util.List.of("POST", "PUT", "DELETE", "PATCH")) {
+      HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(uri("/participation/v1/"))
+          .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(wrong.statusCode()).as(method + " on the base path").isEqualTo(405);
+      assertThat(wrong.headers().firstValue("Allow")).contains("GET");
+      HttpResponse<String> one = http.send(HttpRequest.newBuilder(uri("/participation/v1/channels/some"))
+          .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(one.statusCode()).as(method + " on a channel").isEqualTo(method.equals("DELETE") ? 404 : 405);
+    }
 
     HttpResponse<String> html = http.send(HttpRequest.newBuilder(uri("/participation/v1/channels"))
         .header("Accept", "text/html").GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -5,14 +5,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.channel.processor.ConfigResult;
 import org.jorderer.channel.processor.NormalResult;
 import org.jorderer.consensus.Chain;
 import org.jorderer.consensus.ChainHaltedException;
+import org.jorderer.consensus.ChainStalledException;
 import org.jorderer.consensus.ConsenterSupport;
 import org.jorderer.consensus.ErrorSignal;
+import org.jorderer.consensus.LedgerStall;
 import org.jorderer.consensus.OrderingQueue;
 import org.jorderer.consensus.cutter.BlockCutter;
 import org.slf4j.Logger;
@@ -32,8 +35,13 @@ import org.slf4j.LoggerFactory;
  * orders everything accepted, writes the pending batch and then halts. A failure in the loop (a
  * ledger append error, a config block that does not validate) halts the chain. Any halt fires
  * {@link #errored()} and fails later {@code order} calls with {@code ChainHaltedException("Exiting")}.
+ *
+ * <p>A full disk is not a failure: while the ledger undoes appends the chain keeps the block,
+ * refuses new envelopes (SERVICE_UNAVAILABLE, nothing acknowledged is at stake), retries with
+ * back-off and resumes by itself once a write succeeds (Fabric's solo panics instead). Deliver keeps
+ * serving what is stored meanwhile.
  */
-public final class SoloChain implements Chain {
+public final class SoloChain implements Chain, LedgerStall {
   private static final Logger log = LoggerFactory.getLogger(SoloChain.class);
 
   /** Fabric's error text for Order/Configure on a halted solo chain (Broadcast's {@code info}). */
@@ -59,6 +67,8 @@ public final class SoloChain implements Chain {
   private final Object lifecycle = new Object();
   private State state = State.NEW; // guarded by lifecycle
   private volatile boolean halted; // lets the loop stop between messages
+  // Why the loop cannot write its ledger now (an undone append: a full disk), while it retries; else null.
+  private volatile String stalled;
   private volatile Thread loop;
 
   // Owned by the ordering thread once started.
@@ -71,6 +81,7 @@ public final class SoloChain implements Chain {
     Objects.requireNonNull(options, "options");
     this.queue = new OrderingQueue<>(options.queueCapacity(), options.handOffExecutor(),
         () -> new ChainHaltedException(EXITING));
+    support.retryUndoneAppends(this);
   }
 
   public String channelId() {
@@ -168,7 +179,50 @@ public final class SoloChain implements Chain {
       }
     }
     queue.close();
+    synchronized (lifecycle) {
+      lifecycle.notifyAll(); // a retry's wait ends, for one last attempt
+    }
     awaitLoopEnd();
+  }
+
+  @Override
+  public Optional<String> stalled() {
+    return Optional.ofNullable(stalled);
+  }
+
+  /** Called by the block writer on the ordering thread after an append the ledger undid. */
+  @Override
+  public boolean awaitRetry(String why, long number, long backoffMillis) {
+    // Closing gets one more attempt (this wait's caller's next try); a halt gets none.
+    if (halted || !queue.isOpen()) {
+      return false;
+    }
+    if (stalled == null) {
+      stalled = "cannot order now: the ledger of channel " + channelId + " cannot be written (" + why + "); retrying";
+      log.error("[channel: {}] Cannot write block {}: {}; refusing new envelopes and retrying until it can",
+          channelId, number, why);
+      queue.stall(new ChainStalledException(stalled));
+    }
+    long deadline = System.nanoTime() + backoffMillis * 1_000_000L;
+    synchronized (lifecycle) {
+      long left;
+      while (!halted && queue.isOpen() && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          lifecycle.wait(Math.max(1, left / 1_000_000L));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return !halted;
+  }
+
+  @Override
+  public void resumed(long number) {
+    stalled = null;
+    queue.unstall();
+    log.info("[channel: {}] Block {} written; the ledger takes writes again and ordering resumes", channelId, number);
   }
 
   /** Envelopes accepted and not yet taken by the ordering loop. */
@@ -307,6 +361,7 @@ public final class SoloChain implements Chain {
       }
       state = State.HALTED;
       halted = true;
+      lifecycle.notifyAll(); // ends a retry's wait
     }
     int dropped = queue.halt();
     if (dropped > 0) {

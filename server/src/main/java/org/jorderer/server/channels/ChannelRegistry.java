@@ -289,12 +289,16 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     }
   }
 
-  /** Closes every chain cleanly (what they accepted is written), then stops serving. */
+  /**
+   * Closes every chain cleanly (what they accepted is written). The channels stay known: a
+   * Broadcast or Deliver stream still open while the node stops finds its channel with a halted
+   * chain and is answered SERVICE_UNAVAILABLE ("Exiting", as Fabric's halted solo chain answers),
+   * not the BAD_REQUEST of an unknown channel, which clients take as final.
+   */
   @Override
   public void close() {
     followers.values().forEach(ChannelFollower::close);
     followers.clear();
     channels.values().forEach(ServedChannel::close);
-    channels.clear();
   }
 }

@@ -100,6 +100,10 @@ final class OrdererYamlLoader {
     } catch (NoSuchFileException e) {
       problems.add(path + ": no such configuration file");
       return;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      // Files.readString reports only "Input length = 1"; say what is wrong with the file instead.
+      problems.add(path + ": is not UTF-8 text (orderer.yaml must be a YAML text file)");
+      return;
     } catch (IOException e) {
       problems.add(path + ": cannot be read: " + e.getMessage());
       return;
@@ -108,12 +112,21 @@ final class OrdererYamlLoader {
     try {
       document = new Load(LoadSettings.builder().setLabel(path.toString()).setAllowDuplicateKeys(false).build())
           .loadFromString(text);
+    } catch (org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException e) {
+      // The engine's own message spans several lines with a drawing of the spot; one line is enough.
+      String where = e.getProblemMark().or(e::getContextMark)
+          .map(m -> " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1)).orElse("");
+      String context = e.getContext() == null ? "" : e.getContext() + ": ";
+      problems.add(path + ": not valid YAML" + where + ": " + context + e.getProblem());
+      return;
     } catch (YamlEngineException e) {
       problems.add(path + ": not valid YAML: " + e.getMessage());
       return;
     }
     if (document == null) {
-      return; // an empty file: all defaults, as Fabric
+      // All defaults, as Fabric; said out loud, since an empty file is more often a mistake.
+      warnings.add(path + ": the file is empty (no keys); every setting takes its default");
+      return;
     }
     if (!(document instanceof Map<?, ?> top)) {
       problems.add(path + ": expected a YAML mapping of sections (General, FileLedger, ...), got " + describe(document));

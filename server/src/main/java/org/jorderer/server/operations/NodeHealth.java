@@ -47,12 +47,29 @@ public final class NodeHealth {
     };
   }
 
-  /** Unhealthy while any served channel's chain has failed, naming those channels. */
+  /**
+   * Unhealthy while any served channel's chain has failed, naming those channels, or while one
+   * cannot write its ledger and waits to retry (a full disk: it resumes by itself).
+   */
   public static HealthCheck chains(ChannelRegistry channels) {
-    return chains(channels::channelIds, id -> channels.channel(id)
+    HealthCheck failed = chains(channels::channelIds, id -> channels.channel(id)
         .map(ServedChannel::errored)
         .map(signal -> signal.fired())
         .orElse(false));
+    return () -> {
+      Optional<String> reason = failed.check();
+      if (reason.isPresent()) {
+        return reason;
+      }
+      List<String> stalled = new ArrayList<>();
+      for (String id : channels.channelIds()) {
+        channels.channel(id).flatMap(ServedChannel::chain).flatMap(c -> c.stalled())
+            .ifPresent(why -> stalled.add(id));
+      }
+      return stalled.isEmpty() ? Optional.empty()
+          : Optional.of("cannot write the ledger (retrying) on channel" + (stalled.size() == 1 ? " " : "s ")
+              + String.join(", ", stalled));
+    };
   }
 
   /**

@@ -217,8 +217,17 @@ public final class OperationsServer implements AutoCloseable {
     }
   }
 
-  /** Like promhttp, which Fabric mounts without a method check: any method gets the metrics. */
+  /**
+   * The metrics, to GET and HEAD. Fabric mounts promhttp without a method check, so a DELETE or
+   * POST gets the metrics there; here they get 405 as on the other paths that take one method.
+   */
   private void metrics(HttpExchange exchange) throws IOException {
+    String method = exchange.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+      sendError(exchange, 405, "invalid request method: " + method);
+      return;
+    }
     // Scrape fully before sending headers, so that a failing collector becomes a clean 500.
     StringWriter text = new StringWriter(16384);
     PrometheusTextWriter.write(text, metricSources);

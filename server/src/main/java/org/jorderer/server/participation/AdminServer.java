@@ -60,7 +60,8 @@ public final class AdminServer implements AutoCloseable {
           server.getAddress().getHostString(), server.getAddress().getPort(), ChannelParticipationHandler.CHANNELS);
       return new AdminServer(server, executor);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + listen + " for the admin API: " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot listen on " + listen.getHostString() + ":" + listen.getPort()
+          + " for the admin API: " + e.getMessage(), e);
     }
   }
 

@@ -63,7 +63,12 @@ public final class ChannelParticipationHandler implements HttpHandler {
     }
     String path = exchange.getRequestURI().getPath();
     String method = exchange.getRequestMethod();
-    if (path.equals(BASE) && method.equals("GET")) {
+    if (path.equals(BASE)) {
+      // Fabric's router matches the path with GET only; another method is a method mismatch (405).
+      if (!method.equals("GET")) {
+        notAllowed(exchange, "invalid request method: " + method, "GET");
+        return;
+      }
       exchange.getResponseHeaders().set("Location", CHANNELS);
       exchange.sendResponseHeaders(302, -1);
       return;

@@ -142,6 +142,28 @@ class OrdererYamlValidationTest {
   }
 
   @Test
+  void aBinaryFileIsRefusedAsNotUtf8TextAndBrokenYamlInOneLine() throws Exception {
+    Path binary = dir.resolve("binary.yaml");
+    java.nio.file.Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0, (byte) 0x80});
+    assertThatThrownBy(() -> OrdererYaml.load(Optional.of(binary), Map.of()))
+        .hasMessage("invalid orderer configuration: " + binary
+            + ": is not UTF-8 text (orderer.yaml must be a YAML text file)");
+    Path broken = ConfigFiles.write(dir, "broken.yaml", "General:\n  ListenPort: [7050\n");
+    assertThatThrownBy(() -> OrdererYaml.load(Optional.of(broken), Map.of()))
+        .hasMessageStartingWith("invalid orderer configuration: " + broken + ": not valid YAML at line 3, column 1: ")
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
+  void anEmptyFileStartsOnDefaultsWithAWarning() {
+    Path empty = ConfigFiles.write(dir, "empty.yaml", "# nothing here\n");
+    LoadedConfig loaded = OrdererYaml.load(Optional.of(empty), Map.of());
+    assertThat(loaded.warnings()).containsExactly(empty + ": the file is empty (no keys); every setting takes its default");
+    assertThat(OrdererYaml.print(loaded.config())).isEqualTo(OrdererYaml.print(OrdererYaml.load(
+        Optional.of(ConfigFiles.write(dir, "one.yaml", "General:\n  ListenPort: 7050\n")), Map.of()).config()));
+  }
+
+  @Test
   void aFileThatIsNotYamlOrIsMissingIsRefusedWithItsName() {
     Path broken = ConfigFiles.write(dir, "broken.yaml", "General:\n  ListenPort: [7050\n");
     assertThatThrownBy(() -> OrdererYaml.load(Optional.of(broken), Map.of()))

@@ -153,6 +153,22 @@ class OperationsServerTest {
     assertThat(unzipped).contains("deliver_blocks_sent{channel=\"alpha\"} 1\n");
   }
 
+  @Test
+  void metricsAnswerGetAndHeadOnlyOtherMethodsGet405() throws Exception {
+    assertThat(send("HEAD", "/metrics", "").statusCode()).isEqualTo(200);
+    for (String method : List.of("DELETE", "POST", "PUT", "PATCH")) {
+      HttpResponse<String> wrong = send(method, "/metrics", "");
+      assertThat(wrong.statusCode()).as(method).isEqualTo(405);
+      assertThat(wrong.headers().firstValue("Allow")).hasValue("GET, HEAD");
+      assertThat(wrong.body()).as(method).doesNotContain("# TYPE");
+    }
+    for (String method : List.of("DELETE", "POST", "PUT")) {
+      assertThat(send(method, "/healthz", "").statusCode()).as(method + " /healthz").isEqualTo(405);
+      assertThat(send(method, "/version", "").statusCode()).as(method + " /version (Fabric: 400)").isEqualTo(400);
+    }
+    assertThat(send("DELETE", "/logspec", "").statusCode()).as("DELETE /logspec (Fabric: 400)").isEqualTo(400);
+  }
+
   // ---- /healthz -------------------------------------------------------------------------------
 
   @Test
