@@ -258,6 +258,25 @@ class MessageProcessorRulesTest {
   }
 
   @Test
+  void aValueTheGroupDoesNotDefineIsRefusedAsFabricDeserializes() {
+    // As compute_update writes an added value: the whole group in the read set, the group at the
+    // next version with the new value in the write set (the group's mod_policy rules the addition).
+    ConfigGroup orderer = genesis.config().getChannelGroup().getGroupsOrThrow("Orderer");
+    ConfigGroup written = orderer.toBuilder().setVersion(orderer.getVersion() + 1)
+        .putValues("Foo", ConfigValue.newBuilder().setModPolicy("Admins").setValue(ByteString.copyFromUtf8("x")).build())
+        .build();
+    ConfigUpdate update = ConfigUpdate.newBuilder().setChannelId("cfgchan")
+        .setReadSet(ConfigGroup.newBuilder().putGroups("Orderer", orderer))
+        .setWriteSet(ConfigGroup.newBuilder().putGroups("Orderer", written))
+        .build();
+    assertThat(processor(genesis, sampleOrg, CLOCK, true)
+        .processConfigUpdate(ConfigUpdateEnvelopes.signedUpdate(update, CLOCK.instant(), sampleOrg)).verdict())
+        .isEqualTo(Verdict.badRequest("error applying config update to existing channel 'cfgchan': initializing "
+            + "channelconfig failed: could not create channel Orderer sub-group config: failed to deserialize values: "
+            + "Unexpected key Foo"));
+  }
+
+  @Test
   void anMspThatDoesNotSetUpIsRefusedWithFabricsBundleWrapping() throws Exception {
     LocalSigner org2 = LocalSigner.load(dir().resolve(
         "setup/crypto/peerOrganizations/org2.example.com/users/Admin@org2.example.com/msp"), "Org2MSP");
