@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BroadcastRejectionTest {
   @TempDir Path data;
-  private final TestClock clock = new TestClock(Instant.now());
+  private final TestClock clock = TestClock.atSampleOrgEra();
   private TestOrderer orderer;
   private final SeekRequests signer = new SeekRequests(TestOrderer.SIGNER);
 
