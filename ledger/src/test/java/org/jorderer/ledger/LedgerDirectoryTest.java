@@ -82,4 +82,26 @@ class LedgerDirectoryTest {
     }
     LedgerDirectory.open(root, LedgerOptions.defaults()).close();
   }
+
+  @Test
+  void aDirectoryOpenInAnotherProcessIsRefusedUntilThatProcessLetsGo() throws Exception {
+    String javaCommand = ProcessHandle.current().info().command().orElse("java");
+    Process holder = new ProcessBuilder(javaCommand, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+        LedgerLockHolder.class.getName(), root.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(
+          new java.io.InputStreamReader(holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo("OPEN");
+      assertThatThrownBy(() -> LedgerDirectory.open(root, LedgerOptions.defaults()))
+          .isInstanceOf(LedgerException.class)
+          .hasMessage("ledger directory " + root + " is in use by another process");
+    } finally {
+      holder.getOutputStream().close(); // the holder closes its directory and exits
+      assertThat(holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(holder.exitValue()).isZero();
+    LedgerDirectory.open(root, LedgerOptions.defaults()).close();
+  }
 }
