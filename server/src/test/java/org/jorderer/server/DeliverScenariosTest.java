@@ -444,6 +444,36 @@ class DeliverScenariosTest {
         .containsExactly(Status.FORBIDDEN);
   }
 
+  // B.7 at the start: a signer already expired when the request arrives gets FORBIDDEN and no block
+  // (Fabric's SessionAccessControl.Evaluate runs before the first block).
+  @Test
+  void aSignerAlreadyExpiredAtRequestTimeIsForbiddenBeforeAnyBlock() throws Exception {
+    Instant notAfter = TestOrderer.SIGNER.identity().certificate().getNotAfter().toInstant();
+    clock.set(notAfter.plusSeconds(3600));
+    assertThat(exchange(request(seek(oldest(), newest())))).extracting(DeliverResponse::getStatus)
+        .containsExactly(Status.FORBIDDEN);
+    assertThat(completed(false)).isEqualTo(1);
+  }
+
+  // Fabric's deliver parseEnvelope: a signature header that does not unmarshal is BAD_REQUEST.
+  @Test
+  void anUnparsableSignatureHeaderIsBadRequest() throws Exception {
+    ChannelHeader header = ChannelHeader.newBuilder()
+        .setType(org.hyperledger.fabric.protos.common.HeaderType.DELIVER_SEEK_INFO_VALUE)
+        .setChannelId(CH)
+        .setTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(clock.instant().getEpochSecond()))
+        .build();
+    Payload payload = Payload.newBuilder()
+        .setHeader(org.hyperledger.fabric.protos.common.Header.newBuilder()
+            .setChannelHeader(header.toByteString())
+            .setSignatureHeader(ByteString.copyFrom(new byte[] {(byte) 0xff, 0x01})))
+        .setData(seek(oldest(), oldest()).toByteString())
+        .build();
+    assertThat(exchange(requests.signed(payload.toByteString()))).extracting(DeliverResponse::getStatus)
+        .containsExactly(Status.BAD_REQUEST);
+    assertThat(received()).isZero();
+  }
+
   // C.3: with expiration checks off, an expired signer keeps reading.
   @Test
   void withExpirationChecksOffAnExpiredSignerIsServed() throws Exception {
