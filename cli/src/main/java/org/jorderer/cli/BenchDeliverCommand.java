@@ -136,7 +136,10 @@ final class BenchDeliverCommand implements Callable<Integer> {
 
   private int fanout() throws Exception {
     Path data = Files.createTempDirectory("jorderer-fanout");
-    OrdererSettings settings = OrdererSettings.embeddedDefault(data).withListen(new InetSocketAddress("127.0.0.1", 0));
+    // Every listener on a free port: a busy 9443 or 8443 (another node) must not stop the benchmark.
+    OrdererSettings settings = OrdererSettings.embeddedDefault(data).withListen(new InetSocketAddress("127.0.0.1", 0))
+        .withAdminListen(new InetSocketAddress("127.0.0.1", 0))
+        .withOperationsListen(new InetSocketAddress("127.0.0.1", 0));
     try (Orderer orderer = Orderer.start(settings)) {
       ServedChannel served = orderer.channels().channel(OrdererSettings.DEMO_CHANNEL).orElseThrow();
       SignedEnvelopes requests = new SignedEnvelopes(LocalSigner.load(settings.adminMspDir(), settings.mspId()));

@@ -9,7 +9,6 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,6 +18,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
@@ -44,18 +45,24 @@ class GracefulShutdownTest {
   @Test
   void sigtermUnderLoadLosesNoAcknowledgedEnvelope() throws Exception {
     Path data = dir.resolve("data");
-    int port;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      port = probe.getLocalPort();
-    }
     String java = ProcessHandle.current().info().command().orElse("java");
     Process node = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Jorderer.class.getName(),
-        "start", "--data", data.toString(), "--listen", "127.0.0.1:" + port, "--admin-listen", "127.0.0.1:0",
+        "start", "--data", data.toString(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
         "--operations-listen", "127.0.0.1:0")
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
     BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-    assertThat(out.readLine()).startsWith("jorderer is serving");
+    // The node binds port 0 and says which port it got: no probe-then-close race with other tests.
+    // Logback may print its own status lines first (it warns that logback-test.xml is on the
+    // classpath twice); the node's first line of its own is the one that matters.
+    String serving = out.readLine();
+    while (serving != null && !serving.startsWith("jorderer is serving")) {
+      serving = out.readLine();
+    }
+    assertThat(serving).startsWith("jorderer is serving");
+    Matcher bound = Pattern.compile("serving on 127\\.0\\.0\\.1:(\\d+) ").matcher(serving);
+    assertThat(bound.find()).as(serving).isTrue();
+    int port = Integer.parseInt(bound.group(1));
 
     SignedEnvelopes envelopes = new SignedEnvelopes(LocalSigner.load(data.resolve("admin-msp"), "JordererMSP"));
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();

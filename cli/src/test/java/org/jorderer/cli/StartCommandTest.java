@@ -71,7 +71,8 @@ class StartCommandTest {
         }
       });
       thread.start();
-      return new Running(started.get(30, TimeUnit.SECONDS), command, thread);
+      // A bound on liveness, not a speed check: a cold JVM on a loaded 2-core machine can take long.
+      return new Running(started.get(120, TimeUnit.SECONDS), command, thread);
     }
 
     @Override

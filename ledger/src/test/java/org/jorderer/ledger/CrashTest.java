@@ -29,7 +29,10 @@ class CrashTest {
 
   @Test
   void everyAcknowledgedBlockSurvivesSigkill() throws Exception {
-    Random random = new Random(Long.getLong("crash.seed", System.nanoTime()));
+    // Printed so a failure can be replayed: -Djorderer.crash.seed=<seed>
+    long seed = Long.getLong("jorderer.crash.seed", System.nanoTime());
+    System.out.println("CrashTest seed: " + seed + " (reproduce with -Djorderer.crash.seed=" + seed + ")");
+    Random random = new Random(seed);
     Map<Long, String> acked = new HashMap<>();
     long verifiedUpTo = 0; // blocks below this were checked link by link already
     byte[] lastVerifiedHash = new byte[0];

@@ -82,4 +82,37 @@ class LedgerDirectoryTest {
     }
     LedgerDirectory.open(root, LedgerOptions.defaults()).close();
   }
+
+  @Test
+  void aDirectoryOpenInAnotherProcessIsRefusedUntilThatProcessLetsGo() throws Exception {
+    String javaCommand = ProcessHandle.current().info().command().orElse("java");
+    Process holder = new ProcessBuilder(javaCommand, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+        LedgerLockHolder.class.getName(), root.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(
+          new java.io.InputStreamReader(holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      // Bounded, so that a child that never starts fails the test instead of hanging it.
+      String first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return out.readLine();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }).get(120, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(first).isEqualTo("OPEN");
+      assertThatThrownBy(() -> LedgerDirectory.open(root, LedgerOptions.defaults()))
+          .isInstanceOf(LedgerException.class)
+          .hasMessage("ledger directory " + root + " is in use by another process");
+    } finally {
+      holder.getOutputStream().close(); // the holder closes its directory and exits
+      if (!holder.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        holder.destroyForcibly();
+        throw new AssertionError("the lock holder did not exit");
+      }
+    }
+    assertThat(holder.exitValue()).isZero();
+    LedgerDirectory.open(root, LedgerOptions.defaults()).close();
+  }
 }

@@ -16,6 +16,7 @@ import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
 import org.jorderer.ledger.testing.Vectors;
+import org.jorderer.server.channels.ServedChannel;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.support.BroadcastClient;
 import org.jorderer.server.support.SeekRequests;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BroadcastRejectionTest {
   @TempDir Path data;
-  private final TestClock clock = new TestClock(Instant.now());
+  private final TestClock clock = TestClock.atSampleOrgEra();
   private TestOrderer orderer;
   private final SeekRequests signer = new SeekRequests(TestOrderer.SIGNER);
 
@@ -155,6 +156,56 @@ class BroadcastRejectionTest {
     BroadcastResponse response = refuse(Vectors.parseEnvelope("broadcast-vectors-message.env"));
     assertThat(response.getStatus()).isEqualTo(Status.BAD_REQUEST);
     assertThat(response.getInfo()).isEqualTo("broadcast client identity expired");
+  }
+
+  // Fabric's StandardChannel.ProcessNormalMsg with the ConsensusTypeMigration capability (V2_0): in
+  // maintenance mode normal messages fail with ErrMaintenanceMode, which broadcast's ClassifyError
+  // answers as SERVICE_UNAVAILABLE.
+  @Test
+  void inMaintenanceModeANormalMessageIsServiceUnavailable() throws Exception {
+    ServedChannel vectors = orderer.channels.channel("vectors").orElseThrow();
+    org.hyperledger.fabric.protos.common.Config current = vectors.config().config();
+    var ordererGroup = current.getChannelGroup().getGroupsOrThrow("Orderer");
+    var consensus = org.hyperledger.fabric.protos.orderer.ConsensusType.parseFrom(
+        ordererGroup.getValuesOrThrow("ConsensusType").getValue());
+    var maintenance = ordererGroup.toBuilder().putValues("ConsensusType",
+        ordererGroup.getValuesOrThrow("ConsensusType").toBuilder().setValue(consensus.toBuilder()
+            .setState(org.hyperledger.fabric.protos.orderer.ConsensusType.State.STATE_MAINTENANCE).build()
+            .toByteString()).build()).build();
+    vectors.updateConfig(org.jorderer.channel.ChannelConfig.fromConfig("vectors", current.toBuilder()
+        .setSequence(current.getSequence() + 1)
+        .setChannelGroup(current.getChannelGroup().toBuilder().putGroups("Orderer", maintenance))
+        .build(), org.jorderer.channel.crypto.CryptoProvider.preferred()));
+
+    BroadcastResponse response = refuse(Vectors.parseEnvelope("broadcast-vectors-message.env"));
+    assertThat(response.getStatus()).isEqualTo(Status.SERVICE_UNAVAILABLE);
+    assertThat(response.getInfo()).isEqualTo("normal transactions are rejected: maintenance mode");
+    assertThat(processed("vectors", "MESSAGE", "SERVICE_UNAVAILABLE")).isEqualTo(1);
+    assertThat(vectors.chain().orElseThrow()).isInstanceOf(org.jorderer.consensus.solo.SoloChain.class);
+    assertThat(((org.jorderer.consensus.solo.SoloChain) vectors.chain().orElseThrow()).queued()).isZero();
+  }
+
+  // Fabric's solo chain after Halt: Order returns "Exiting", which broadcast answers as
+  // SERVICE_UNAVAILABLE with that text (orderer/consensus/solo/consensus.go, Order).
+  @Test
+  void aStoppedChainIsServiceUnavailableExiting() throws Exception {
+    ServedChannel vectors = orderer.channels.channel("vectors").orElseThrow();
+    vectors.halt("test");
+    BroadcastResponse response = refuse(Vectors.parseEnvelope("broadcast-vectors-message.env"));
+    assertThat(response.getStatus()).isEqualTo(Status.SERVICE_UNAVAILABLE);
+    assertThat(response.getInfo()).isEqualTo("Exiting");
+    assertThat(processed("vectors", "MESSAGE", "SERVICE_UNAVAILABLE")).isEqualTo(1);
+    assertThat(vectors.ledger().height()).isEqualTo(3);
+  }
+
+  // A removed channel is no longer known: the answer is the unknown channel's.
+  @Test
+  void aRemovedChannelIsAnsweredAsAnUnknownOne() throws Exception {
+    orderer.channels.remove("vectors");
+    BroadcastResponse response = refuse(Vectors.parseEnvelope("broadcast-vectors-message.env"));
+    assertThat(response.getStatus()).isEqualTo(Status.BAD_REQUEST);
+    assertThat(response.getInfo())
+        .isEqualTo("channel creation request not allowed because the orderer system channel is not defined");
   }
 
   private long histogramCount(String name) {

@@ -128,7 +128,7 @@ class ChannelParticipationTest {
         .build());
     channelGroup.putGroups("Orderer", ordererGroup.build());
     org.hyperledger.fabric.protos.common.Block raft = org.jorderer.channel.genesis.GenesisBlock.of("raftchannel",
-        config.toBuilder().setChannelGroup(channelGroup).build(), java.time.Instant.now());
+        config.toBuilder().setChannelGroup(channelGroup).build(), org.jorderer.server.support.TestClock.SAMPLE_ORG_ERA);
 
     HttpResponse<String> refused = join(raft.toByteArray());
     assertThat(refused.statusCode()).isEqualTo(400);

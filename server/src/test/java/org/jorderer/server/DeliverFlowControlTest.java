@@ -55,17 +55,20 @@ class DeliverFlowControlTest {
     DeliverClient stalled = new DeliverClient(orderer.connect(), 1);
     stalled.send(requests.envelope(CH, seek(oldest(), newest())));
     assertThat(stalled.next(10).hasBlock()).isTrue();
+    // The stalled stream ends up holding a block the transport will not take: it waits for onReady,
+    // not for time. A server that ignored flow control would send all 61 blocks and never get here.
+    org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS)
+        .until(() -> orderer.deliverHandler.streamsHeldByTransport() == 1);
 
-    long started = System.nanoTime();
     try (DeliverClient fast = orderer.deliver()) {
       fast.send(requests.envelope(CH, seek(oldest(), newest())));
       List<DeliverResponse> got = fast.untilStatus(30);
       assertThat(got).hasSize((int) height + 1);
       assertThat(got.get(got.size() - 1).getStatus()).isEqualTo(Status.SUCCESS);
     }
-    long fastMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
-    Thread.sleep(500); // give the server every chance to overrun the stalled stream
+    org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS)
+        .until(() -> orderer.deliverHandler.streamsHeldByTransport() == 1); // still held, not finished
     double toStalled = blocksSent() - height;
     // What a stalled stream may hold: the client's HTTP/2 window (1 MiB), the server's ready
     // threshold (2 MiB) and the block being written; everything else waits in the ledger, not in
@@ -73,7 +76,6 @@ class DeliverFlowControlTest {
     long blockBytes = 512 * 1024;
     long bound = (1024 * 1024 + 2 * 1024 * 1024) / blockBytes + 2;
     assertThat(toStalled).as("blocks handed to the stalled stream").isLessThanOrEqualTo(bound);
-    assertThat(fastMillis).as("the fast reader is not held back").isLessThan(10_000);
     stalled.close();
   }
 

@@ -42,7 +42,7 @@ class DeliverScenariosTest {
   private static final int HEIGHT = 10;
 
   @TempDir Path data;
-  private final TestClock clock = new TestClock(Instant.now());
+  private final TestClock clock = TestClock.atSampleOrgEra();
   private TestOrderer orderer;
   private ServedChannel channel;
   private final SeekRequests requests = new SeekRequests(TestOrderer.SIGNER);
@@ -70,6 +70,12 @@ class DeliverScenariosTest {
       assertThat(client.awaitClose(10).getCode()).isEqualTo(Code.OK);
       return got;
     }
+  }
+
+  /** Until the one request under test waits on the ledger for a block not cut yet. */
+  private void awaitWaitingRequest() {
+    org.awaitility.Awaitility.await().atMost(10, java.util.concurrent.TimeUnit.SECONDS)
+        .until(() -> channel.ledger().waitingCursors() == 1);
   }
 
   private static List<Long> blockNumbers(List<DeliverResponse> responses) {
@@ -185,8 +191,7 @@ class DeliverScenariosTest {
   void blockUntilReadyWaitsForTheNextBlock() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
       client.send(request(seek(specified(HEIGHT), specified(HEIGHT + 1))));
-      assertThat(client.poll(200)).isNull();
-      assertThat(channel.ledger().waitingCursors()).isEqualTo(1);
+      awaitWaitingRequest();
       orderer.appendBlocks(channel, 2, 10);
       List<DeliverResponse> got = client.untilStatus(10);
       assertThat(blockNumbers(got)).containsExactly(10L, 11L);
@@ -199,7 +204,7 @@ class DeliverScenariosTest {
   void nextCommitWaitsForTheNextBlock() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
       client.send(request(seek(nextCommit(), specified(HEIGHT))));
-      assertThat(client.poll(200)).isNull();
+      awaitWaitingRequest();
       orderer.appendBlocks(channel, 1, 10);
       assertThat(blockNumbers(client.untilStatus(10))).containsExactly(10L);
     }
@@ -324,7 +329,8 @@ class DeliverScenariosTest {
   void aChainFailingWhileWaitingEndsTheWaitWithServiceUnavailable() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
       client.send(request(seek(specified(HEIGHT), specified(HEIGHT))));
-      assertThat(client.poll(200)).isNull();
+      awaitWaitingRequest(); // the request is parked on the ledger when the chain fails
+      assertThat(client.poll(0)).isNull();
       channel.halt("test");
       assertThat(client.next(10).getStatus()).isEqualTo(Status.SERVICE_UNAVAILABLE);
       assertThat(client.awaitClose(10).getCode()).isEqualTo(Code.OK);
@@ -436,6 +442,36 @@ class DeliverScenariosTest {
     // A new request is refused at once, before any block.
     assertThat(exchange(request(seek(oldest(), oldest())))).extracting(DeliverResponse::getStatus)
         .containsExactly(Status.FORBIDDEN);
+  }
+
+  // B.7 at the start: a signer already expired when the request arrives gets FORBIDDEN and no block
+  // (Fabric's SessionAccessControl.Evaluate runs before the first block).
+  @Test
+  void aSignerAlreadyExpiredAtRequestTimeIsForbiddenBeforeAnyBlock() throws Exception {
+    Instant notAfter = TestOrderer.SIGNER.identity().certificate().getNotAfter().toInstant();
+    clock.set(notAfter.plusSeconds(3600));
+    assertThat(exchange(request(seek(oldest(), newest())))).extracting(DeliverResponse::getStatus)
+        .containsExactly(Status.FORBIDDEN);
+    assertThat(completed(false)).isEqualTo(1);
+  }
+
+  // Fabric's deliver parseEnvelope: a signature header that does not unmarshal is BAD_REQUEST.
+  @Test
+  void anUnparsableSignatureHeaderIsBadRequest() throws Exception {
+    ChannelHeader header = ChannelHeader.newBuilder()
+        .setType(org.hyperledger.fabric.protos.common.HeaderType.DELIVER_SEEK_INFO_VALUE)
+        .setChannelId(CH)
+        .setTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(clock.instant().getEpochSecond()))
+        .build();
+    Payload payload = Payload.newBuilder()
+        .setHeader(org.hyperledger.fabric.protos.common.Header.newBuilder()
+            .setChannelHeader(header.toByteString())
+            .setSignatureHeader(ByteString.copyFrom(new byte[] {(byte) 0xff, 0x01})))
+        .setData(seek(oldest(), oldest()).toByteString())
+        .build();
+    assertThat(exchange(requests.signed(payload.toByteString()))).extracting(DeliverResponse::getStatus)
+        .containsExactly(Status.BAD_REQUEST);
+    assertThat(received()).isZero();
   }
 
   // C.3: with expiration checks off, an expired signer keeps reading.

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
@@ -24,6 +23,7 @@ import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.support.DeliverClient;
 import org.jorderer.server.support.SeekRequests;
+import org.jorderer.server.support.TestClock;
 import org.jorderer.server.support.TestOrderer;
 import org.jorderer.server.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +43,7 @@ class MalformedInputTest {
 
   @BeforeEach
   void start() {
-    orderer = new TestOrderer(data, DeliverHandler.Settings.defaults(), Clock.systemUTC(), TlsSettings.DISABLED, MAX_BYTES);
+    orderer = new TestOrderer(data, DeliverHandler.Settings.defaults(), TestClock.atSampleOrgEra(), TlsSettings.DISABLED, MAX_BYTES);
     orderer.withSampleOrgChannel(2);
   }
 
@@ -72,7 +72,7 @@ class MalformedInputTest {
   @Test
   void aBlockOverMaxSendMsgSizeEndsTheDeliverStreamWithResourceExhausted() throws Exception {
     DeliverHandler.Settings smallSends = new DeliverHandler.Settings(java.time.Duration.ofMinutes(15), false, true, 4096);
-    try (TestOrderer small = new TestOrderer(data.resolve("small"), smallSends, Clock.systemUTC())) {
+    try (TestOrderer small = new TestOrderer(data.resolve("small"), smallSends, TestClock.atSampleOrgEra())) {
       var channel = small.withSampleOrgChannel(1);
       small.appendBlocks(channel, 1, 10_000);
       try (DeliverClient client = small.deliver()) {

@@ -16,8 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -33,6 +31,7 @@ import org.jorderer.server.participation.AdminServer;
 import org.jorderer.server.participation.ChannelParticipationHandler;
 import org.jorderer.server.support.DeliverClient;
 import org.jorderer.server.support.SeekRequests;
+import org.jorderer.server.support.TestClock;
 import org.jorderer.server.support.TestOrderer;
 import org.jorderer.server.support.TestTls;
 import org.junit.jupiter.api.Test;
@@ -48,7 +47,7 @@ class TlsTest {
 
   private TestOrderer orderer(TestTls tls, boolean mutual) {
     TestOrderer orderer = new TestOrderer(dir.resolve("data"),
-        new DeliverHandler.Settings(java.time.Duration.ofMinutes(15), mutual, true), Clock.systemUTC(),
+        new DeliverHandler.Settings(java.time.Duration.ofMinutes(15), mutual, true), TestClock.atSampleOrgEra(),
         mutual ? tls.mutual() : tls.serverOnly());
     orderer.withSampleOrgChannel(3);
     return orderer;
@@ -69,7 +68,7 @@ class TlsTest {
     ChannelHeader.Builder header = ChannelHeader.newBuilder()
         .setType(HeaderType.DELIVER_SEEK_INFO_VALUE)
         .setChannelId("sampleorg")
-        .setTimestamp(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()));
+        .setTimestamp(Timestamp.newBuilder().setSeconds(TestClock.SAMPLE_ORG_ERA.getEpochSecond()));
     if (tlsCertHash != null) {
       header.setTlsCertHash(ByteString.copyFrom(tlsCertHash));
     }

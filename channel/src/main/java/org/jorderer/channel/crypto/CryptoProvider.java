@@ -71,7 +71,7 @@ public final class CryptoProvider {
       synchronized (CryptoProvider.class) {
         current = preferred;
         if (current == null) {
-          current = choose();
+          current = choose(System.getProperty("jorderer.crypto", ""), () -> of(Kind.CONSCRYPT));
           preferred = current;
         }
       }
@@ -79,8 +79,12 @@ public final class CryptoProvider {
     return current;
   }
 
-  private static CryptoProvider choose() {
-    String forced = System.getProperty("jorderer.crypto", "").trim().toLowerCase(java.util.Locale.ROOT);
+  /**
+   * {@link #preferred()}'s choice, with the Conscrypt loader passed in so that tests can make it
+   * fail as it does on a platform without Conscrypt's native library.
+   */
+  static CryptoProvider choose(String property, java.util.function.Supplier<CryptoProvider> conscrypt) {
+    String forced = property.trim().toLowerCase(java.util.Locale.ROOT);
     switch (forced) {
       case "":
         break;
@@ -95,7 +99,7 @@ public final class CryptoProvider {
             "jorderer.crypto must be conscrypt, bouncycastle or jdk, not '" + forced + "'");
     }
     try {
-      return log(of(Kind.CONSCRYPT), "native BoringSSL loaded");
+      return log(conscrypt.get(), "native BoringSSL loaded");
     } catch (RuntimeException | LinkageError e) {
       LOG.warn("Conscrypt (native BoringSSL) is not usable on this platform ({}); falling back to"
           + " BouncyCastle, which verifies signatures 2-3x slower", e.toString());

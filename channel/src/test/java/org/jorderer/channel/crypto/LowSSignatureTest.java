@@ -19,15 +19,50 @@ import org.junit.jupiter.api.Test;
 
 /** Fabric's low-S rule: we only produce low-S, and we refuse high-S even though it is valid ECDSA. */
 class LowSSignatureTest {
+  // The curve orders from SEC 2 (the oracle for "low S": s <= n/2), not from the code under test.
+  private static final BigInteger P256_ORDER =
+      new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+  private static final BigInteger P384_ORDER = new BigInteger(
+      "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16);
+
+  private static void assertLowS(byte[] signature, BigInteger order) {
+    BigInteger s = EcdsaSignatures.decode(signature).s();
+    assertThat(s.signum()).isPositive();
+    assertThat(s).as("s <= n/2").isLessThanOrEqualTo(order.shiftRight(1));
+  }
+
+  @Test
+  void theLowSRuleIsFabricsAtTheHalfOrderBoundary() {
+    // Fabric's IsLowS: s <= (n-1)/2, the integer half of the odd order n.
+    BigInteger half = P256_ORDER.shiftRight(1);
+    assertThat(half).isEqualTo(new BigInteger("7FFFFFFF800000007FFFFFFFFFFFFFFFDE737D56D38BCF4279DCE5617E3192A8", 16));
+    assertThat(EcdsaSignatures.isLowS(half, P256_ORDER)).isTrue();
+    assertThat(EcdsaSignatures.isLowS(half.add(BigInteger.ONE), P256_ORDER)).isFalse();
+    assertThat(EcdsaSignatures.isLowS(BigInteger.ONE, P256_ORDER)).isTrue();
+    assertThat(EcdsaSignatures.isLowS(P256_ORDER.subtract(BigInteger.ONE), P256_ORDER)).isFalse();
+  }
+
+  @Test
+  void theCurveOrderIsReadFromTheKey() {
+    assertThat(EcdsaSignatures.curveOrder(TestPki.keyPair("secp256r1").getPublic())).isEqualTo(P256_ORDER);
+    assertThat(EcdsaSignatures.curveOrder(TestPki.keyPair("secp384r1").getPublic())).isEqualTo(P384_ORDER);
+  }
+
+  @Test
+  void fabricsOwnSignaturesAreLowS() {
+    // Signatures the Go orderer and peer CLI made: Fabric's signer normalises to low S.
+    assertLowS(Vectors.envelope("broadcast-vectors-message.env").getSignature().toByteArray(), P256_ORDER);
+    assertLowS(Vectors.envelope("seek-vectors-1-to-2.env").getSignature().toByteArray(), P256_ORDER);
+  }
   @Test
   void everySignatureWeMakeIsLowSAndVerifies() throws Exception {
     LocalSigner signer = LocalSigner.load(Vectors.msp(), "SampleOrg");
-    BigInteger order = EcdsaSignatures.curveOrder(signer.identity().certificate().getPublicKey());
 
+    // About half of raw ECDSA signatures are high-S, so 200 without normalisation would fail.
     for (int i = 0; i < 200; i++) {
       byte[] message = ("message " + i).getBytes(StandardCharsets.US_ASCII);
       byte[] signature = signer.sign(message);
-      assertThat(EcdsaSignatures.isLowS(EcdsaSignatures.decode(signature).s(), order)).isTrue();
+      assertLowS(signature, P256_ORDER);
       assertThat(signer.identity().verify(message, signature)).isEmpty();
     }
   }
@@ -38,7 +73,7 @@ class LowSSignatureTest {
     byte[] message = "the same message".getBytes(StandardCharsets.US_ASCII);
     byte[] lowS = signer.sign(message);
     EcdsaSignatures.RawSignature raw = EcdsaSignatures.decode(lowS);
-    BigInteger order = EcdsaSignatures.curveOrder(signer.identity().certificate().getPublicKey());
+    BigInteger order = P256_ORDER;
     byte[] highS = EcdsaSignatures.encode(raw.r(), order.subtract(raw.s()));
 
     Signature plainJca = Signature.getInstance("SHA256withECDSA");
@@ -55,7 +90,7 @@ class LowSSignatureTest {
     ChannelConfig vectors = ChannelConfig.fromConfigBlock(Vectors.block("vectors-0.block"));
     Envelope envelope = Vectors.envelope("broadcast-vectors-message.env");
     EcdsaSignatures.RawSignature raw = EcdsaSignatures.decode(envelope.getSignature().toByteArray());
-    BigInteger p256Order = new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+    BigInteger p256Order = P256_ORDER;
     Envelope highS = envelope.toBuilder()
         .setSignature(ByteString.copyFrom(EcdsaSignatures.encode(raw.r(), p256Order.subtract(raw.s()))))
         .build();
@@ -70,11 +105,10 @@ class LowSSignatureTest {
   void p384SignaturesAreLowSToo() throws Exception {
     KeyPair keys = TestPki.keyPair("secp384r1");
     CryptoProvider provider = CryptoProvider.preferred();
-    BigInteger order = EcdsaSignatures.curveOrder(keys.getPublic());
     for (int i = 0; i < 50; i++) {
       byte[] message = new byte[] {(byte) i};
       byte[] signature = EcdsaSignatures.sign(provider, provider.importPrivateKey(keys.getPrivate()), "SHA256withECDSA", message);
-      assertThat(EcdsaSignatures.isLowS(EcdsaSignatures.decode(signature).s(), order)).isTrue();
+      assertLowS(signature, P384_ORDER);
       assertThat(EcdsaSignatures.verify(provider, provider.importPublicKey(keys.getPublic()), "SHA256withECDSA",
           ByteBuffer.wrap(message), signature)).isEmpty();
     }

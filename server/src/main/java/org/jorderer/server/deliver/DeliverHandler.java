@@ -51,6 +51,7 @@ public final class DeliverHandler {
   final Executor executor;
   final Clock clock;
   final TlsBinding binding;
+  final java.util.concurrent.atomic.AtomicInteger streamsHeldByTransport = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param executor where a stream continues after a block it waited for is appended; the
@@ -63,6 +64,15 @@ public final class DeliverHandler {
     this.executor = executor;
     this.clock = clock;
     this.binding = new TlsBinding(settings.mutualTls());
+  }
+
+  /**
+   * Requests holding a block that the transport is not ready to take (the client is not reading):
+   * they resume only on the transport's onReady. Observable so tests can tell "held back by flow
+   * control" from "not got there yet".
+   */
+  public int streamsHeldByTransport() {
+    return streamsHeldByTransport.get();
   }
 
   /** {@code /orderer.AtomicBroadcast/Deliver}, ready to add to a service definition. */

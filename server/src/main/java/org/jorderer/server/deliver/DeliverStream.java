@@ -65,7 +65,15 @@ final class DeliverStream implements StreamObserver<Envelope> {
     long number;
     StoredBlock pending; // read, checked, waiting for the transport to be ready
     boolean waitingForBlock;
+    boolean heldByTransport; // counted in DeliverHandler.streamsHeldByTransport
     Runnable unsubscribeErrored = () -> {};
+
+    void holdByTransport(boolean held) {
+      if (heldByTransport != held) {
+        heldByTransport = held;
+        handler.streamsHeldByTransport.addAndGet(held ? 1 : -1);
+      }
+    }
 
     Request(String channelId, DeliverableChannel channel, SessionAccess access, SeekInfo seek) {
       this.channelId = channelId;
@@ -76,6 +84,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
     }
 
     void release() {
+      holdByTransport(false);
       unsubscribeErrored.run();
       if (cursor != null) {
         cursor.close();
@@ -310,8 +319,10 @@ final class DeliverStream implements StreamObserver<Envelope> {
         }
       }
       if (!out.isReady()) {
+        r.holdByTransport(true);
         return; // the onReady handler resumes here
       }
+      r.holdByTransport(false);
       StoredBlock block = r.pending;
       r.pending = null;
       DeliverFrame frame = frameFor(r, block);

@@ -76,6 +76,50 @@ class OrdererYamlLoadTest {
         "General.BootstrapFile", "General.Profile", "General.BCCSP", "Debug");
   }
 
+  /**
+   * Fabric v2.4.9's own sampleconfig/orderer.yaml (copied into the test resources as is): the
+   * expected values are the ones written in that file, typed out here, not the loader's defaults.
+   */
+  @Test
+  void fabricsSampleOrdererYamlLoadsToTheValuesWrittenInIt() throws Exception {
+    Path file = dir.resolve("sampleconfig/orderer.yaml");
+    java.nio.file.Files.createDirectories(file.getParent());
+    try (var in = getClass().getResourceAsStream("/config/fabric-sampleconfig-orderer.yaml")) {
+      java.nio.file.Files.copy(in, file);
+    }
+    Path etc = file.getParent().toAbsolutePath();
+
+    LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
+    OrdererConfiguration c = loaded.config();
+
+    General g = c.general();
+    assertThat(g.listenAddress()).isEqualTo("127.0.0.1");
+    assertThat(g.listenPort()).isEqualTo(7050);
+    assertThat(g.tls()).isEqualTo(new Tls(false, Optional.of(etc.resolve("tls/server.key")),
+        Optional.of(etc.resolve("tls/server.crt")), List.of(etc.resolve("tls/ca.crt")), false, List.of()));
+    assertThat(g.keepalive()).isEqualTo(new OrdererConfiguration.Keepalive(Duration.ofSeconds(60),
+        Duration.ofSeconds(7200), Duration.ofSeconds(20)));
+    assertThat(g.maxRecvMsgSize()).isEqualTo(104_857_600);
+    assertThat(g.maxSendMsgSize()).isEqualTo(104_857_600);
+    assertThat(g.localMspDir()).isEqualTo(etc.resolve("msp"));
+    assertThat(g.localMspId()).isEqualTo("SampleOrg");
+    assertThat(g.authentication()).isEqualTo(new OrdererConfiguration.Authentication(Duration.ofMinutes(15), false));
+    assertThat(c.fileLedger().location()).isEqualTo(Path.of("/var/hyperledger/production/orderer"));
+    assertThat(c.operations().listenAddress()).isEqualTo("127.0.0.1:8443");
+    assertThat(c.operations().tls().enabled()).isFalse();
+    assertThat(c.operations().tls().clientAuthRequired()).isFalse();
+    assertThat(c.metrics().provider()).isEqualTo(MetricsProvider.DISABLED);
+    assertThat(c.metrics().statsd()).isEqualTo(new OrdererConfiguration.Statsd("udp", "127.0.0.1:8125",
+        Duration.ofSeconds(30), ""));
+    assertThat(c.admin().listenAddress()).isEqualTo("127.0.0.1:9443");
+    assertThat(c.admin().tls().enabled()).isFalse();
+    assertThat(c.admin().tls().clientAuthRequired()).isTrue();
+    assertThat(c.channelParticipation().enabled()).isFalse();
+    assertThat(c.channelParticipation().maxRequestBodySize()).isEqualTo(1024 * 1024);
+    assertThat(c.consensus().walDir()).contains("/var/hyperledger/production/orderer/etcdraft/wal");
+    assertThat(c.consensus().snapDir()).contains("/var/hyperledger/production/orderer/etcdraft/snapshot");
+  }
+
   @Test
   void missingSectionsAndKeysFallBackToFabricDefaults() {
     Path file = ConfigFiles.write(dir, "orderer.yaml", """
@@ -85,11 +129,11 @@ class OrdererYamlLoadTest {
 
     OrdererConfiguration c = OrdererYaml.load(Optional.of(file), Map.of()).config();
 
-    OrdererConfiguration defaults = OrdererConfiguration.fabricDefaults();
+    // Fabric's defaults (orderer/common/localconfig/config.go, Defaults), typed out.
+    Tls noTls = new Tls(false, Optional.empty(), Optional.empty(), List.of(), false, List.of());
     assertThat(c.general().listenPort()).isEqualTo(7051);
     assertThat(c.general().listenAddress()).isEqualTo("127.0.0.1");
-    assertThat(c.general().tls()).isEqualTo(defaults.general().tls());
-    assertThat(c.general().keepalive()).isEqualTo(defaults.general().keepalive());
+    assertThat(c.general().tls()).isEqualTo(noTls);
     assertThat(c.general().keepalive().serverMinInterval()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.general().keepalive().serverInterval()).isEqualTo(Duration.ofSeconds(7200));
     assertThat(c.general().keepalive().serverTimeout()).isEqualTo(Duration.ofSeconds(20));
@@ -97,16 +141,16 @@ class OrdererYamlLoadTest {
     assertThat(c.general().maxSendMsgSize()).isEqualTo(104_857_600);
     assertThat(c.general().bootstrapMethod()).isEqualTo(BootstrapMethod.NONE);
     assertThat(c.general().localMspId()).isEqualTo("SampleOrg");
-    assertThat(c.general().authentication()).isEqualTo(defaults.general().authentication());
     assertThat(c.general().authentication().timeWindow()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(c.general().authentication().noExpirationChecks()).isFalse();
     assertThat(c.fileLedger().location()).isEqualTo(Path.of("/var/hyperledger/production/orderer"));
-    assertThat(c.operations()).isEqualTo(defaults.operations());
+    assertThat(c.operations().tls()).isEqualTo(noTls);
     assertThat(c.operations().listenAddress()).isEqualTo("127.0.0.1:8443");
-    assertThat(c.metrics()).isEqualTo(defaults.metrics());
-    assertThat(c.admin()).isEqualTo(defaults.admin());
+    assertThat(c.metrics().provider()).isEqualTo(MetricsProvider.DISABLED);
+    assertThat(c.admin().tls().enabled()).isFalse();
     assertThat(c.admin().listenAddress()).isEqualTo("127.0.0.1:9443");
     assertThat(c.admin().tls().clientAuthRequired()).isTrue();
-    assertThat(c.channelParticipation()).isEqualTo(defaults.channelParticipation());
+    assertThat(c.channelParticipation().enabled()).isFalse();
     assertThat(c.channelParticipation().maxRequestBodySize()).isEqualTo(1024 * 1024);
     assertThat(c.consensus().raw()).isEmpty();
   }

@@ -1,6 +1,7 @@
 package org.jorderer.server.operations;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.CallOptions;
@@ -156,11 +157,9 @@ class GrpcMetricsInterceptorTest {
   void countsUnaryRequestsAndConnections() throws Exception {
     byte[] reply = ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT, new byte[] {1, 2});
     assertThat(reply).containsExactly(1, 2);
-    try {
-      ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT, new byte[0]);
-    } catch (StatusRuntimeException expected) {
-      assertThat(expected.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    }
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, ECHO, CallOptions.DEFAULT, new byte[0]))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
     String m = String.format(SERVICE, "Say", "test_v1_Echo");
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
         .contains("grpc_server_unary_requests_received" + m + " 2\n")

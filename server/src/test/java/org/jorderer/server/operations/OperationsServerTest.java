@@ -59,6 +59,8 @@ class OperationsServerTest {
 
   // ---- /metrics -------------------------------------------------------------------------------
 
+  // The text format of /metrics for metrics registered here; that the production metrics carry
+  // Fabric's names, help texts and buckets is FabricMetricNamesTest's job.
   @Test
   void metricsUseFabricNamesTypesAndCumulativeBuckets() throws Exception {
     Counter processed = Counter.builder().name("broadcast_processed_count")

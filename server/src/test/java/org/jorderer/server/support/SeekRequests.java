@@ -37,8 +37,9 @@ public final class SeekRequests {
     return SeekPositions.seek(start, stop);
   }
 
+  /** A request stamped at {@link TestClock#SAMPLE_ORG_ERA}, the time the tests' orderers run at. */
   public Envelope envelope(String channelId, SeekInfo seek) {
-    return envelopes.seek(channelId, seek, Instant.now());
+    return envelopes.seek(channelId, seek, TestClock.SAMPLE_ORG_ERA);
   }
 
   public Envelope envelope(String channelId, SeekInfo seek, Instant timestamp) {

@@ -8,6 +8,19 @@ import java.time.ZoneOffset;
 
 /** A clock the test sets: to replay Fabric's recorded requests at the time they were signed. */
 public final class TestClock extends Clock {
+  /**
+   * A time inside the SampleOrg certificate's validity (2017-11-12 to 2027-11-10): tests that sign
+   * with {@code testdata/fabric/msp} run at this instant, never at the wall clock, so they keep
+   * passing after the certificate expires. Fresh traffic at the real time uses generated credentials
+   * ({@link FreshOrg}).
+   */
+  public static final Instant SAMPLE_ORG_ERA = Instant.parse("2024-06-01T12:00:00Z");
+
+  /** A clock standing at {@link #SAMPLE_ORG_ERA}. */
+  public static TestClock atSampleOrgEra() {
+    return new TestClock(SAMPLE_ORG_ERA);
+  }
+
   private volatile Instant now;
 
   public TestClock(Instant now) {

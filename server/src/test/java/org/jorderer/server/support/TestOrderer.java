@@ -44,6 +44,7 @@ public final class TestOrderer implements AutoCloseable {
   public final ChannelRegistry channels;
   public final PrometheusRegistry metrics = new PrometheusRegistry();
   public final OrdererServer server;
+  public final DeliverHandler deliverHandler;
   private final ExecutorService executor = new ForkJoinPool(4, ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, true);
   private final List<ManagedChannel> clients = new ArrayList<>();
 
@@ -56,10 +57,17 @@ public final class TestOrderer implements AutoCloseable {
   }
 
   public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock, TlsSettings tls, int maxRecvBytes) {
+    this(dataDir, settings, clock, tls, maxRecvBytes, SIGNER);
+  }
+
+  /** @param signer the orderer's own identity, which signs the blocks it cuts */
+  public TestOrderer(Path dataDir, DeliverHandler.Settings settings, Clock clock, TlsSettings tls, int maxRecvBytes,
+      LocalSigner signer) {
     ledgers = LedgerDirectory.open(dataDir, LedgerOptions.defaults());
     channels = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
-        Orderer.chainFactory(SIGNER, new ConsensusMetrics(metrics), clock, settings.expirationChecks()), SIGNER);
+        Orderer.chainFactory(signer, new ConsensusMetrics(metrics), clock, settings.expirationChecks()), signer);
     DeliverHandler deliver = new DeliverHandler(channels, settings, new DeliverMetrics(metrics), executor, clock);
+    deliverHandler = deliver;
     BroadcastHandler broadcast = new BroadcastHandler(id -> channels.channel(id).map(BroadcastableChannel.class::cast),
         new BroadcastMetrics(metrics), executor);
     server = OrdererServer.start(new OrdererServer.Settings(new InetSocketAddress("127.0.0.1", 0),
@@ -67,7 +75,7 @@ public final class TestOrderer implements AutoCloseable {
   }
 
   public TestOrderer(Path dataDir) {
-    this(dataDir, DeliverHandler.Settings.defaults(), Clock.systemUTC());
+    this(dataDir, DeliverHandler.Settings.defaults(), TestClock.atSampleOrgEra());
   }
 
   /** Channel {@code vectors} holding Fabric's blocks 0, 1 and 2. */
@@ -142,6 +150,7 @@ public final class TestOrderer implements AutoCloseable {
     }
   }
 
+  /** SampleOrg's peer identity from Fabric's sampleconfig; its certificate expires 2027-11-10. */
   public static final LocalSigner SIGNER = loadSampleOrg();
 
   private static LocalSigner loadSampleOrg() {
