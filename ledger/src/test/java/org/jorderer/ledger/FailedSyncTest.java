@@ -19,47 +19,46 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An fsync that fails (EIO on a dying disk) leaves the file's state unknown: a later fsync may
- * succeed without the lost pages, so the store must refuse every further append until it is
- * reopened and recovered, as docs/ledger-format.md says.
+ * An fsync that fails (EIO on a dying disk, or ENOSPC reported late by delayed allocation) leaves
+ * the pages it covered in an unknown state; a later fsync may succeed without them. The store
+ * therefore never retries the fsync: it cuts the segment back to the last durable record (and
+ * forces that), so the failed append leaves nothing behind, and the same block can be written again
+ * from scratch (docs/ledger-format.md, "Failed writes").
  */
 class FailedSyncTest {
   @TempDir Path dir;
 
   @Test
-  void afterAFailedFsyncTheStoreRefusesAppendsUntilReopened() throws Exception {
+  void aFailedFsyncIsUndoneAndTheSameBlockCanBeWrittenAgain() throws Exception {
     byte[] block0 = Vectors.blockBytes("vectors-0.block");
     byte[] block1 = Vectors.blockBytes("vectors-1.block");
     byte[] block2 = Vectors.blockBytes("vectors-2.block");
+    Path segmentFile = dir.resolve("00000000000000000000.blocks");
     try (BlockStore store = BlockStore.open(dir, LedgerOptions.defaults())) {
       store.append(block0);
+      long durableSize = java.nio.file.Files.size(segmentFile);
       AtomicBoolean failNextForce = failingForceOnActiveSegment(store);
 
       assertThatThrownBy(() -> store.append(block1))
-          .isInstanceOf(LedgerException.class)
-          .hasMessageContaining("cannot append")
+          .isInstanceOf(AppendUndoneException.class)
+          .hasMessageContaining("undone, nothing of it stored")
           .hasMessageContaining("EIO");
       assertThat(failNextForce).isFalse(); // the failure came from the fsync
       assertThat(store.height()).as("a block whose fsync failed is not acknowledged").isEqualTo(1);
+      assertThat(java.nio.file.Files.size(segmentFile)).as("the failed record is cut away").isEqualTo(durableSize);
 
-      // The disk would take the write now; the store still refuses.
-      assertThatThrownBy(() -> store.append(block1))
-          .isInstanceOf(LedgerException.class)
-          .hasMessageContaining("refuses appends after an earlier write failure");
-      assertThat(store.height()).isEqualTo(1);
-      assertThat(store.read(0).toByteArray()).isEqualTo(block0); // reads go on
-    }
-
-    // Reopening recovers: block 1's record was written (only its fsync failed), so it may or may not be
-    // found; either way the chain continues from what is there.
-    try (BlockStore store = BlockStore.open(dir, LedgerOptions.defaults())) {
-      assertThat(store.height()).isBetween(1L, 2L);
-      if (store.height() == 1) {
-        store.append(block1);
-      }
+      // The disk takes writes again: the same block is written from scratch, then the next one.
+      store.append(block1);
       store.append(block2);
       assertThat(store.height()).isEqualTo(3);
+      assertThat(store.read(0).toByteArray()).isEqualTo(block0);
+    }
+
+    // Recovery finds exactly the three blocks: no trace of the undone attempt.
+    try (BlockStore store = BlockStore.open(dir, LedgerOptions.defaults())) {
+      assertThat(store.height()).isEqualTo(3);
       assertThat(store.read(1).toByteArray()).isEqualTo(block1);
+      assertThat(store.read(2).toByteArray()).isEqualTo(block2);
     }
   }
 
