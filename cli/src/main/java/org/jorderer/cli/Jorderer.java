@@ -1,5 +1,7 @@
 package org.jorderer.cli;
 
+import org.jorderer.ledger.LedgerException;
+import org.jorderer.server.config.ConfigurationException;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +22,22 @@ public final class Jorderer {
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Jorderer()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Jorderer()).setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(Jorderer::operatorError);
+  }
+
+  /**
+   * Damaged ledger files and an unusable configuration are the operator's to fix, and their
+   * messages say where (file and offset, key and form): print that line instead of a stack trace
+   * (docs/ledger-format.md, docs/robustness.md). Anything else is a bug, and keeps its trace.
+   */
+  private static int operatorError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+    if (e instanceof LedgerException || e instanceof ConfigurationException) {
+      cmd.getErr().println("jorderer " + cmd.getCommandName() + ": " + e.getMessage());
+      cmd.getErr().flush();
+      return 1;
+    }
+    throw e;
   }
 
   static final class Version implements CommandLine.IVersionProvider {
