@@ -82,8 +82,12 @@ class BroadcastFuzzTest {
   static void openChannel() throws IOException {
     dir = Files.createTempDirectory("broadcast-fuzz");
     ledgers = LedgerDirectory.open(dir, LedgerOptions.defaults());
+    // Replay at the time Fabric's recorded envelopes were signed (the signer's certificate expires
+    // in 2027; the clock must not depend on today's date).
+    TestClock clock = new TestClock(signedAt(Vectors.envelope("broadcast-vectors-message.env")));
     registry = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
-        Orderer.chainFactory(TestOrderer.SIGNER, new ConsensusMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry())),
+        Orderer.chainFactory(TestOrderer.SIGNER, new ConsensusMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()),
+            clock, true),
         TestOrderer.SIGNER);
     channel = registry.create(Vectors.parseBlock("vectors-0.block"),
         List.of(Vectors.blockBytes("vectors-1.block"), Vectors.blockBytes("vectors-2.block")));
@@ -93,9 +97,6 @@ class BroadcastFuzzTest {
         Status.FORBIDDEN);
     executor = Executors.newFixedThreadPool(2);
     errors = new ErrorLog();
-    // Replay at the time Fabric's recorded envelopes were signed (the signer's certificate expires
-    // in 2027; the clock must not depend on today's date).
-    TestClock clock = new TestClock(signedAt(Vectors.envelope("broadcast-vectors-message.env")));
     BroadcastableChannel watched = new BroadcastableChannel() {
       @Override
       public ChannelConfig config() {
@@ -103,13 +104,24 @@ class BroadcastFuzzTest {
       }
 
       @Override
+      public Optional<org.jorderer.channel.processor.MessageProcessor> processor() {
+        return channel.processor();
+      }
+
+      @Override
       public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
         ordered.set(true);
         return channel.order(envelope, configSequence);
       }
+
+      @Override
+      public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+        ordered.set(true);
+        return channel.configure(configEnvelope, configSequence);
+      }
     };
     handler = new BroadcastHandler(id -> id.equals(CHANNEL) ? Optional.of(watched) : Optional.empty(),
-        new BroadcastMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()), executor, clock, true);
+        new BroadcastMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()), executor);
   }
 
   @AfterAll

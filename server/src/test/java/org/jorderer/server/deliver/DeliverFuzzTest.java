@@ -72,14 +72,14 @@ class DeliverFuzzTest {
     dir = Files.createTempDirectory("deliver-fuzz");
     ledgers = LedgerDirectory.open(dir, LedgerOptions.defaults());
     io.prometheus.metrics.model.registry.PrometheusRegistry metrics = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+    TestClock clock = new TestClock(signedAt(Vectors.envelope("seek-vectors-1-to-2.env")));
     registry = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
-        Orderer.chainFactory(TestOrderer.SIGNER, new ConsensusMetrics(metrics)), TestOrderer.SIGNER);
+        Orderer.chainFactory(TestOrderer.SIGNER, new ConsensusMetrics(metrics), clock, true), TestOrderer.SIGNER);
     channel = registry.create(Vectors.parseBlock("vectors-0.block"),
         List.of(Vectors.blockBytes("vectors-1.block"), Vectors.blockBytes("vectors-2.block")));
     height = channel.ledger().height();
     executor = Executors.newFixedThreadPool(2);
     errors = new ErrorLog();
-    TestClock clock = new TestClock(signedAt(Vectors.envelope("seek-vectors-1-to-2.env")));
     handler = new DeliverHandler(registry, new DeliverHandler.Settings(Duration.ofMinutes(15), false, true),
         new DeliverMetrics(metrics), executor, clock);
     FABRIC_ANSWERS.put(key("seek-vectors-1-to-2.env"), List.of("block 1", "block 2", "status SUCCESS"));
