@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
 final class BenchDeliverCommand implements Callable<Integer> {
   enum Mode { catchup, wait, fanout, spread }
 
-  @Option(names = "--mode", defaultValue = "catchup", description = "catchup, wait or fanout (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--mode", defaultValue = "catchup", description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Mode mode;
 
   @Mixin ClientOptions client;

@@ -2,7 +2,7 @@ package org.jorderer.cli;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,9 @@ import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jorderer broadcast}: sends signed envelopes over K Broadcast streams and reports each
@@ -31,6 +33,7 @@ import picocli.CommandLine.Option;
     description = "Send signed transaction envelopes to a channel and report statuses and tx/s.")
 final class BroadcastCommand implements Callable<Integer> {
   @Mixin ClientOptions client;
+  @Spec CommandSpec spec;
 
   @Option(names = "--channel", paramLabel = "ID", defaultValue = "demo", description = "Channel (default: ${DEFAULT-VALUE}).")
   String channel;
@@ -46,8 +49,10 @@ final class BroadcastCommand implements Callable<Integer> {
   @Option(names = "--streams", paramLabel = "K", defaultValue = "1", description = "Concurrent streams (default: ${DEFAULT-VALUE}).")
   int streams;
 
-  /** Told of every response, with the tx ID it answers and when it arrived. */
+  /** Told of every envelope as it is handed to its stream, and of every response as it arrives. */
   interface ResponseListener {
+    default void sent(String txId, long nanoTime) {}
+
     void answered(String txId, String status, long nanoTime);
   }
 
@@ -60,17 +65,17 @@ final class BroadcastCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Result result = run(System.err);
-    System.out.printf("%d envelopes of %d bytes over %d stream(s) in %.2f s: %.0f tx/s; statuses %s%n",
+    Result result = run(spec.commandLine().getErr());
+    spec.commandLine().getOut().printf("%d envelopes of %d bytes over %d stream(s) in %.2f s: %.0f tx/s; statuses %s%n",
         result.sent(), size, streams, result.seconds(), result.txPerSecond(), result.statuses());
     return result.statuses().getOrDefault("SUCCESS", 0) == count ? 0 : 1;
   }
 
-  Result run(PrintStream progress) throws Exception {
+  Result run(PrintWriter progress) throws Exception {
     return run(progress, (txId, status, at) -> {});
   }
 
-  Result run(PrintStream progress, ResponseListener listener) throws Exception {
+  Result run(PrintWriter progress, ResponseListener listener) throws Exception {
     SignedEnvelopes envelopes = client.envelopes();
     Random random = new Random();
     List<List<SignedEnvelopes.SignedEnvelope>> perStream = new ArrayList<>();
@@ -79,6 +84,7 @@ final class BroadcastCommand implements Callable<Integer> {
     }
     byte[] data = new byte[size];
     progress.printf("signing %d envelopes...%n", count);
+    progress.flush();
     for (int i = 0; i < count; i++) {
       random.nextBytes(data);
       perStream.get(i % streams).add(envelopes.message(channel, ByteString.copyFrom(data), Instant.now()));
@@ -93,7 +99,7 @@ final class BroadcastCommand implements Callable<Integer> {
       for (List<SignedEnvelopes.SignedEnvelope> batch : perStream) {
         sendAll(connection, batch, statuses, answered, sent, done, listener);
       }
-      Progress bar = new Progress(progress, count);
+      Progress bar = Progress.on(progress, count);
       while (!done.await(200, TimeUnit.MILLISECONDS)) {
         bar.show(answered.get());
       }
@@ -123,7 +129,9 @@ final class BroadcastCommand implements Callable<Integer> {
 
       private synchronized void feed() {
         while (requests.isReady() && next < batch.size()) {
-          requests.onNext(batch.get(next++).envelope());
+          SignedEnvelopes.SignedEnvelope envelope = batch.get(next++);
+          listener.sent(envelope.txId(), System.nanoTime());
+          requests.onNext(envelope.envelope());
           sent.incrementAndGet();
         }
         if (next == batch.size()) {

@@ -2,8 +2,10 @@ package org.jorderer.ledger;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +21,9 @@ import java.util.function.LongSupplier;
  * waiter re-reading the height under the same lock in {@link #await}.
  */
 final class AppendWaiters {
-  private final NavigableMap<Long, List<CompletableFuture<StoredBlock>>> waiting = new TreeMap<>();
+  // A set per block number (futures compare by identity), kept in arrival order: a stream that goes
+  // away leaves in constant time, where a list made 5,000 departures cost 5,000 scans each.
+  private final NavigableMap<Long, Set<CompletableFuture<StoredBlock>>> waiting = new TreeMap<>();
   private boolean closed;
 
   /**
@@ -34,12 +38,12 @@ final class AppendWaiters {
       return null;
     }
     CompletableFuture<StoredBlock> future = new CompletableFuture<>();
-    waiting.computeIfAbsent(number, n -> new ArrayList<>(1)).add(future);
+    waiting.computeIfAbsent(number, n -> new LinkedHashSet<>()).add(future);
     return future;
   }
 
   synchronized void cancel(long number, CompletableFuture<StoredBlock> future) {
-    List<CompletableFuture<StoredBlock>> list = waiting.get(number);
+    Set<CompletableFuture<StoredBlock>> list = waiting.get(number);
     if (list != null && list.remove(future) && list.isEmpty()) {
       waiting.remove(number);
     }
@@ -47,7 +51,7 @@ final class AppendWaiters {
 
   /** Hands {@code block} to every waiter for its number; the height already includes it. */
   void release(StoredBlock block) {
-    List<CompletableFuture<StoredBlock>> ready;
+    Set<CompletableFuture<StoredBlock>> ready;
     synchronized (this) {
       ready = waiting.remove(block.number());
     }
@@ -61,7 +65,7 @@ final class AppendWaiters {
 
   synchronized int size() {
     int n = 0;
-    for (List<CompletableFuture<StoredBlock>> list : waiting.values()) {
+    for (Set<CompletableFuture<StoredBlock>> list : waiting.values()) {
       n += list.size();
     }
     return n;
@@ -71,7 +75,7 @@ final class AppendWaiters {
     List<CompletableFuture<StoredBlock>> all = new ArrayList<>();
     synchronized (this) {
       closed = true;
-      for (Iterator<Map.Entry<Long, List<CompletableFuture<StoredBlock>>>> it = waiting.entrySet().iterator();
+      for (Iterator<Map.Entry<Long, Set<CompletableFuture<StoredBlock>>>> it = waiting.entrySet().iterator();
           it.hasNext(); ) {
         all.addAll(it.next().getValue());
         it.remove();

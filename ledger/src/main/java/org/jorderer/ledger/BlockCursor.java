@@ -56,7 +56,7 @@ public final class BlockCursor implements AutoCloseable {
     }
     if (toEnd != null && !toEnd.isDone()) {
       store.cancelWait(waitingFor, toEnd);
-      toEnd.completeExceptionally(new LedgerClosedException("cursor closed"));
+      toEnd.completeExceptionally(LedgerClosedException.CURSOR_CLOSED);
     }
   }
 }

@@ -232,7 +232,7 @@ public final class BlockStore implements AutoCloseable {
     if (entry == null) {
       throw new LedgerClosedException("block store closed");
     }
-    return new StoredBlock(number, entry.getValue().read(number, options.verifyChecksumOnRead()));
+    return new StoredBlock(number, entry.getValue().read(number, options.verifyChecksumOnRead(), options.mappedReads()));
   }
 
   /** {@link #read} and parse, for callers that need the fields. */

@@ -8,4 +8,11 @@ public final class LedgerClosedException extends LedgerException {
   public LedgerClosedException(String message) {
     super(message);
   }
+
+  /** One shared instance for cursors closed by their owner: thousands may end at once, and none is an error. */
+  static final LedgerClosedException CURSOR_CLOSED = new LedgerClosedException("cursor closed", false);
+
+  private LedgerClosedException(String message, boolean stackTrace) {
+    super(message, stackTrace);
+  }
 }

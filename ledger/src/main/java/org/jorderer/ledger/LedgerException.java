@@ -9,4 +9,9 @@ public class LedgerException extends RuntimeException {
   public LedgerException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /** Without a stack trace: for an expected ending that happens thousands of times at once. */
+  LedgerException(String message, boolean stackTrace) {
+    super(message, null, false, stackTrace);
+  }
 }

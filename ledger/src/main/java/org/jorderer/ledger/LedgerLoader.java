@@ -67,7 +67,7 @@ final class LedgerLoader {
       for (int i = segments.size() - 1; i >= 0 && lastHeader == null; i--) {
         Segment s = segments.get(i);
         if (s.count() > 0) {
-          ByteBuffer last = s.read(s.nextNumber() - 1, true);
+          ByteBuffer last = s.read(s.nextNumber() - 1, true, false);
           byte[] block = new byte[last.remaining()];
           last.get(block);
           lastHeader = BlockHeaderReader.read(block);

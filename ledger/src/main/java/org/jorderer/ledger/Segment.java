@@ -155,12 +155,19 @@ final class Segment implements AutoCloseable {
    * the file's memory map: no copy and no system call per block, so a cursor reads at the speed of
    * the page cache. With {@code verify}, the record's checksum is checked the first time this
    * process reads it; records never change once written, so later reads skip the check.
+   *
+   * <p>Without {@code mapped} the record is read into a new heap array instead: a copy and a system
+   * call per block, but pages read this way are not counted in the process's resident memory (a
+   * mapped page stays in the RSS for as long as the page cache holds it).
    */
-  ByteBuffer read(long number, boolean verify) {
+  ByteBuffer read(long number, boolean verify, boolean mapped) {
     int i = (int) (number - baseNumber);
     long position = index.position(i);
     int length = index.length(i);
     long end = position + BlockRecord.HEADER_BYTES + length;
+    if (!mapped) {
+      return readCopy(number, position, length, verify);
+    }
     ByteBuffer map = mapCovering(end);
     if (map == null) {
       return readCopy(number, position, length, verify);
@@ -222,8 +229,12 @@ final class Segment implements AutoCloseable {
     }
     BlockRecord.Header header = BlockRecord.decodeHeader(buf.position(0));
     checkHeader(header, number, length, position);
-    if (verify && !BlockRecord.isIntact(record, 0, header)) {
-      throw new LedgerCorruptedException(dataPath, position, "checksum mismatch in block " + number);
+    int i = (int) (number - baseNumber);
+    if (verify && !verified.isSet(i)) {
+      if (!BlockRecord.isIntact(record, 0, header)) {
+        throw new LedgerCorruptedException(dataPath, position, "checksum mismatch in block " + number);
+      }
+      verified.set(i);
     }
     return ByteBuffer.wrap(record, BlockRecord.HEADER_BYTES, length);
   }

@@ -176,6 +176,29 @@ class RecoveryTest {
   }
 
   @Test
+  void readsWithoutTheMemoryMapGiveTheSameBytesAndCatchTheSameDamage() throws IOException {
+    Path dir = work.resolve("unmapped");
+    List<byte[]> many = new TestChain(22).nextBytes(40, 900);
+    LedgerOptions unmapped = LedgerOptions.defaults().withSegmentBytes(4096).withMappedReads(false);
+    try (BlockStore store = BlockStore.open(dir, unmapped)) {
+      store.appendAll(many);
+      for (int i = 0; i < many.size(); i++) {
+        StoredBlock block = store.read(i);
+        assertThat(block.bytes().isDirect()).isFalse();
+        assertThat(block.toByteArray()).isEqualTo(many.get(i));
+      }
+    }
+    long damaged = Segment.FILE_HEADER_BYTES + BlockRecord.HEADER_BYTES + 50;
+    flip(dir.resolve(Segment.dataFileName(0)), damaged);
+    try (BlockStore store = BlockStore.open(dir, unmapped)) {
+      assertThatThrownBy(() -> store.read(0))
+          .isInstanceOf(LedgerCorruptedException.class)
+          .hasMessageContaining("checksum mismatch in block 0");
+      assertThat(store.read(1).toByteArray()).isEqualTo(many.get(1));
+    }
+  }
+
+  @Test
   void anInterruptedSegmentCreationIsUndone() throws IOException {
     for (int partial : new int[] {0, 7, 16}) {
       Path copy = copyOf(pristine, "create-" + partial);

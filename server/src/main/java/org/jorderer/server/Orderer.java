@@ -86,7 +86,9 @@ public final class Orderer implements AutoCloseable {
     checkResolves(settings.operationsListen(), " for the operations endpoint");
     LocalSigner signer = localSigner(settings);
     CryptoProvider crypto = signer.crypto();
-    LedgerDirectory ledgers = LedgerDirectory.open(settings.ledgerDir(), LedgerOptions.defaults());
+    // Blocks are read with positional reads, not through the segments' memory maps: a mapped page
+    // counts in the node's RSS for as long as the page cache keeps it (docs/performance.md, "Memory").
+    LedgerDirectory ledgers = LedgerDirectory.open(settings.ledgerDir(), LedgerOptions.defaults().withMappedReads(false));
     ChannelRegistry channels = null;
     ExecutorService executor = null;
     try {

@@ -71,10 +71,10 @@ class DeliverFlowControlTest {
         .until(() -> orderer.deliverHandler.streamsHeldByTransport() == 1); // still held, not finished
     double toStalled = blocksSent() - height;
     // What a stalled stream may hold: the client's HTTP/2 window (1 MiB), the server's ready
-    // threshold (2 MiB) and the block being written; everything else waits in the ledger, not in
+    // threshold (512 KiB) and the block being written; everything else waits in the ledger, not in
     // the heap.
     long blockBytes = 512 * 1024;
-    long bound = (1024 * 1024 + 2 * 1024 * 1024) / blockBytes + 2;
+    long bound = (1024 * 1024 + 512 * 1024) / blockBytes + 2;
     assertThat(toStalled).as("blocks handed to the stalled stream").isLessThanOrEqualTo(bound);
     stalled.close();
   }

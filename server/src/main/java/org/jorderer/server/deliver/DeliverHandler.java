@@ -4,8 +4,6 @@ import io.grpc.Grpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.ServerCalls;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -83,9 +81,7 @@ public final class DeliverHandler {
     ServerCallHandler<Envelope, DeliverFrame> handler = (call, headers) -> {
       SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
       String client = String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-      return ServerCalls.<Envelope, DeliverFrame>asyncBidiStreamingCall(
-              responses -> new DeliverStream(this, (ServerCallStreamObserver<DeliverFrame>) responses, ssl, client))
-          .startCall(call, headers);
+      return new DeliverStream(this, new DeliverCall(call), ssl, client);
     };
     return ServerMethodDefinition.create(method, handler);
   }

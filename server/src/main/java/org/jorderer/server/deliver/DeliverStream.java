@@ -2,9 +2,8 @@ package org.jorderer.server.deliver;
 
 import org.jorderer.consensus.ErrorSignal;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.ServerCall;
 import io.grpc.SynchronizationContext;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,12 +38,12 @@ import org.slf4j.LoggerFactory;
  * <p>Inbound flow control is manual: the next request is read only after the current one ended
  * with SUCCESS, as Fabric's loop does.
  */
-final class DeliverStream implements StreamObserver<Envelope> {
+final class DeliverStream extends ServerCall.Listener<Envelope> {
   private static final Logger log = LoggerFactory.getLogger(DeliverStream.class);
-  static final int READY_THRESHOLD_BYTES = 2 * 1024 * 1024;
+  static final int READY_THRESHOLD_BYTES = 512 * 1024;
 
   private final DeliverHandler handler;
-  private final ServerCallStreamObserver<DeliverFrame> out;
+  private final DeliverCall out;
   private final SSLSession ssl;
   private final String client; // the remote address, for log lines as Fabric writes them
   private final SynchronizationContext serial;
@@ -92,7 +91,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
     }
   }
 
-  DeliverStream(DeliverHandler handler, ServerCallStreamObserver<DeliverFrame> out, SSLSession ssl, String client) {
+  DeliverStream(DeliverHandler handler, DeliverCall out, SSLSession ssl, String client) {
     this.handler = handler;
     this.out = out;
     this.ssl = ssl;
@@ -102,18 +101,16 @@ final class DeliverStream implements StreamObserver<Envelope> {
       log.error("Deliver stream failed unexpectedly; closing it", error);
       abandon();
     });
-    out.disableAutoRequest();
-    // Ready while less than this is queued: room for about one more large block behind the one
-    // being written, so the transport never idles between blocks, and no more than that per stream.
+    // Ready while less than this is queued: enough that the socket still has bytes to write while
+    // the next block is copied in (so the transport does not idle between blocks), and little
+    // enough that a client that stops reading holds at most this plus one block in native memory.
     out.setOnReadyThreshold(READY_THRESHOLD_BYTES);
-    out.setOnReadyHandler(() -> serial.execute(this::pump));
-    out.setOnCancelHandler(() -> serial.execute(this::cancelled));
     handler.metrics.streamOpened();
     out.request(1);
   }
 
   @Override
-  public void onNext(Envelope envelope) {
+  public void onMessage(Envelope envelope) {
     if (envelope == EnvelopeMarshaller.MALFORMED) {
       serial.execute(this::malformed);
       return;
@@ -142,7 +139,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
     releaseCurrent();
     ended = true;
     handler.metrics.streamClosed();
-    out.onError(status.asRuntimeException());
+    out.fail(status);
   }
 
   /** Ends the current request, if any, as not successful. */
@@ -156,12 +153,17 @@ final class DeliverStream implements StreamObserver<Envelope> {
   }
 
   @Override
-  public void onError(Throwable t) {
+  public void onReady() {
+    serial.execute(this::pump);
+  }
+
+  @Override
+  public void onCancel() {
     serial.execute(this::cancelled);
   }
 
   @Override
-  public void onCompleted() {
+  public void onHalfClose() {
     serial.execute(() -> {
       halfClosed = true;
       if (current == null) {
@@ -304,6 +306,9 @@ final class DeliverStream implements StreamObserver<Envelope> {
         CompletableFuture<StoredBlock> next = r.cursor.next();
         if (!next.isDone()) {
           r.waitingForBlock = true;
+          // The headers go now, while nothing else is happening, not with the block: when one block
+          // wakes thousands of waiting streams, each then has only the block to send.
+          out.sendHeadersNow();
           next.whenCompleteAsync((block, error) -> serial.execute(() -> blockArrived(r, block, error)), handler.executor);
           return;
         }
@@ -330,7 +335,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
         tooLarge(r, block, frame.size());
         return;
       }
-      out.onNext(frame);
+      out.send(frame);
       handler.metrics.blockSent(r.channelId);
       if (block.number() == r.range.stop()) {
         finish(Status.SUCCESS);
@@ -432,7 +437,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
     r.release();
     handler.metrics.requestCompleted(r.channelId, status == Status.SUCCESS);
     if (status == Status.SUCCESS) {
-      out.onNext(DeliverFrame.status(status));
+      out.send(DeliverFrame.status(status));
       if (halfClosed) {
         end();
       } else {
@@ -444,7 +449,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
   }
 
   private void sendStatusAndEnd(Status status) {
-    out.onNext(DeliverFrame.status(status));
+    out.send(DeliverFrame.status(status));
     end();
   }
 
@@ -455,7 +460,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
     ended = true;
     // Counted before the client can see the end, so that what it observes is already counted.
     handler.metrics.streamClosed();
-    out.onCompleted();
+    out.complete();
   }
 
   /** The client cancelled or went away: nothing can be sent any more. */
@@ -474,7 +479,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
     if (!ended) {
       ended = true;
       try {
-        out.onCompleted();
+        out.complete();
       } catch (RuntimeException e) {
         log.debug("Could not end the deliver stream", e);
       }
