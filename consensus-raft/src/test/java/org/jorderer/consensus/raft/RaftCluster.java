@@ -13,14 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.Config;
-import org.hyperledger.fabric.protos.common.ConfigGroup;
-import org.hyperledger.fabric.protos.common.ConfigValue;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.orderer.ConsensusType;
-import org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata;
-import org.hyperledger.fabric.protos.orderer.etcdraft.Consenter;
-import org.hyperledger.fabric.protos.orderer.etcdraft.Options;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.genesis.GenesisBlock;
@@ -115,39 +108,23 @@ final class RaftCluster implements AutoCloseable {
     this.client = new SignedEnvelopes(LocalSigner.load(root.resolve("org/admin"), MSP_ID));
     this.ports = new int[size];
     this.certificates = new byte[size][];
-    ConfigMetadata.Builder metadata = ConfigMetadata.newBuilder().setOptions(Options.newBuilder()
-        .setTickInterval("500ms").setElectionTick(10).setHeartbeatTick(1).setMaxInflightBlocks(5)
-        .setSnapshotIntervalSize(16 << 20));
+    List<EtcdRaftProfile.ConsenterAddress> consenters = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports[i] = freePort();
       // Each node's cluster TLS certificate: the signing certificate of a folder of its own.
       Path tls = root.resolve("tls" + i);
       MspGenerator.generate(tls.resolve("node"), tls.resolve("unused"), "tls" + i + ".example", "orderer" + i, VALIDITY);
       certificates[i] = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
-      metadata.addConsenters(Consenter.newBuilder().setHost("127.0.0.1").setPort(ports[i])
-          .setClientTlsCert(ByteString.copyFrom(certificates[i])).setServerTlsCert(ByteString.copyFrom(certificates[i])));
+      consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", ports[i], certificates[i], certificates[i]));
     }
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID,
         MspFolder.readMspConfig(root.resolve("org/orderer"), MSP_ID), List.of("127.0.0.1:7050"), maxMessageCount,
         10 << 20, 2 << 20, batchTimeout);
-    this.genesis = GenesisBlock.of(CHANNEL, etcdraft(profile.config(), metadata.build()), Instant.now());
+    this.genesis = GenesisBlock.of(CHANNEL, EtcdRaftProfile.withEtcdRaft(profile.config(), EtcdRaftProfile.metadata(consenters)), Instant.now());
     this.nodes = new Node[size];
     for (int i = 0; i < size; i++) {
       nodes[i] = new Node(i);
     }
-  }
-
-  /** The profile's config with {@code /Channel/Orderer/ConsensusType} set to etcdraft over {@code metadata}. */
-  static Config etcdraft(Config config, ConfigMetadata metadata) {
-    ConfigGroup orderer = config.getChannelGroup().getGroupsOrThrow("Orderer");
-    ConfigValue type = orderer.getValuesOrThrow("ConsensusType").toBuilder()
-        .setValue(ConsensusType.newBuilder().setType(RaftConsenter.TYPE).setMetadata(metadata.toByteString())
-            .build().toByteString())
-        .build();
-    ConfigGroup channel = config.getChannelGroup().toBuilder()
-        .putGroups("Orderer", orderer.toBuilder().putValues("ConsensusType", type).build())
-        .build();
-    return config.toBuilder().setChannelGroup(channel).build();
   }
 
   void startAll() {
