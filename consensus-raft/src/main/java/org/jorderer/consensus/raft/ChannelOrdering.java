@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  *       the block the marker names.
  * </ul>
  *
+ * <p>A client request (Ratis client id and call id) committed twice is applied once: the entry
+ * that repeats one of the last 100,000 requests is skipped on every node.
+ *
  * <p>Each block's consenter metadata is etcdraft's {@code BlockMetadata} with the index of the
  * entry that cut it. After a restart the log is applied again from its start (no snapshots yet):
  * blocks below the ledger's height are checked against the stored ones (same envelopes, or the
@@ -43,6 +46,15 @@ final class ChannelOrdering {
   private final ConsenterSet consenters;
   private final String channelId;
   private final Consumer<Throwable> onFailure;
+  private static final int REMEMBERED_REQUESTS = 100_000;
+  /** The client requests of the last entries applied, oldest first. */
+  private final java.util.Set<String> recentRequests = java.util.Collections.newSetFromMap(
+      new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+          return size() > REMEMBERED_REQUESTS;
+        }
+      });
   private volatile long nextBlock;
   private volatile long pendingSinceNanos;
   private volatile int pending;
@@ -96,9 +108,15 @@ final class ChannelOrdering {
    * Applies one committed entry. Returns what the proposer is told: empty when applied, otherwise
    * why the entry was discarded.
    */
-  synchronized String apply(long index, RaftEntry entry) {
+  synchronized String apply(long index, String requestId, RaftEntry entry) {
     if (stopped) {
       throw new ChainStopped(channelId);
+    }
+    if (!recentRequests.add(requestId)) {
+      // The same client request committed twice (a retry that reached a new leader before the
+      // first copy was applied there): applied once, on every node alike, since the log decides.
+      log.debug("[channel: {}] Raft entry {} repeats request {}; not applied again", channelId, index, requestId);
+      return "";
     }
     String outcome = "";
     if (entry instanceof RaftEntry.Envelopes batch) {

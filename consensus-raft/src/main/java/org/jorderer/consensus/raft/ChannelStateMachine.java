@@ -35,8 +35,9 @@ final class ChannelStateMachine extends BaseStateMachine {
       return CompletableFuture.failedFuture(e.getCause());
     }
     try {
-      String outcome = channel.apply(entry.getIndex(),
-          RaftEntry.decode(entry.getStateMachineLogEntry().getLogData().toByteArray()));
+      var request = entry.getStateMachineLogEntry();
+      String outcome = channel.apply(entry.getIndex(), java.util.HexFormat.of().formatHex(request.getClientId().toByteArray()) + "#" + request.getCallId(),
+          RaftEntry.decode(request.getLogData().toByteArray()));
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       return CompletableFuture.completedFuture(Message.valueOf(outcome));
     } catch (ChannelOrdering.ChainStopped e) {

@@ -61,15 +61,7 @@ final class RaftCluster implements AutoCloseable {
     void start() {
       Path dir = root.resolve("node" + index);
       ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
-      if (ledger.height() == 0) {
-        ledger.append(genesis);
-      }
-      // No config updates in these tests: the genesis block holds the config in force.
-      ChannelConfig config = ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto());
-      CurrentConfig current = CurrentConfig.holding(config);
-      MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, Clock.systemUTC(), true);
-      ConsenterSupport support = new ConsenterSupport(ledger, current, processor, signer,
-          new ConsensusMetrics(new PrometheusRegistry()));
+      ConsenterSupport support = support(ledger);
       ClusterSettings settings = ClusterSettings.defaults("127.0.0.1", ports[index], certificates[index],
               dir.resolve("raft"))
           .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
@@ -125,6 +117,18 @@ final class RaftCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       nodes[i] = new Node(i);
     }
+  }
+
+  /** A support over {@code ledger} (given the genesis block if empty), at the genesis block's config. */
+  ConsenterSupport support(BlockStore ledger) {
+    if (ledger.height() == 0) {
+      ledger.append(genesis);
+    }
+    // No config updates in these tests: the genesis block holds the config in force.
+    ChannelConfig config = ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto());
+    CurrentConfig current = CurrentConfig.holding(config);
+    MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, Clock.systemUTC(), true);
+    return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(new PrometheusRegistry()));
   }
 
   void startAll() {
