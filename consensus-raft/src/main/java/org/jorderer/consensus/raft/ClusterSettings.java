@@ -27,10 +27,11 @@ import java.util.concurrent.ForkJoinPool;
  * @param maxInflightEntries proposals of one channel under way at once (more waiting envelopes
  *     are grouped into the next entry)
  * @param handOffExecutor completes Broadcast's futures, never on Ratis's threads
+ * @param tls mutual TLS between consenters, or null for plaintext (loopback and tests only)
  */
 public record ClusterSettings(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir,
     Duration electionTimeoutMin, Duration electionTimeoutMax, Duration submitTimeout, int queueCapacity,
-    int maxEntryBytes, int maxInflightEntries, Executor handOffExecutor) {
+    int maxEntryBytes, int maxInflightEntries, Executor handOffExecutor, ClusterTls tls) {
 
   public ClusterSettings {
     Objects.requireNonNull(listenHost, "listenHost");
@@ -54,20 +55,27 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
 
   /**
    * Defaults: elections after 1-2 s without a leader (Fabric's 500 ms x ElectionTick 10 waits 5 s),
-   * 10 s per proposal, 10,000 queued envelopes, 1 MiB entries, 4 proposals in flight.
+   * 10 s per proposal, 10,000 queued envelopes, 1 MiB entries, 4 proposals in flight; plaintext.
    */
   public static ClusterSettings defaults(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, Duration.ofSeconds(1),
-        Duration.ofSeconds(2), Duration.ofSeconds(10), 10_000, 1 << 20, 4, ForkJoinPool.commonPool());
+        Duration.ofSeconds(2), Duration.ofSeconds(10), 10_000, 1 << 20, 4, ForkJoinPool.commonPool(), null);
   }
 
   public ClusterSettings withElectionTimeout(Duration min, Duration max) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, min, max, submitTimeout,
-        queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor);
+        queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor, tls);
   }
 
   public ClusterSettings withSubmitTimeout(Duration timeout) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, timeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor);
+        electionTimeoutMax, timeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor, tls);
+  }
+
+  /** The same settings over mutual TLS with {@code clusterTls}. */
+  public ClusterSettings withTls(ClusterTls clusterTls) {
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
+        electionTimeoutMax, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor,
+        clusterTls);
   }
 }

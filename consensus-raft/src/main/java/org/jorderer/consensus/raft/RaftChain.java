@@ -115,6 +115,11 @@ public final class RaftChain implements Chain {
     return division != null && division.getInfo().isLeader();
   }
 
+  /** The channel's etcdraft {@code ConfigMetadata} this chain runs by. */
+  public com.google.protobuf.ByteString consenterMetadata() {
+    return consenters.metadata().toByteString();
+  }
+
   /** Fabric's numeric Raft id of this node in the channel. */
   public long raftId() {
     return consenters.self(node.settings().serverCertificatePem()).orElseThrow().id();
@@ -134,6 +139,7 @@ public final class RaftChain implements Chain {
       long firstBlock = firstBlock();
       ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed);
       node.stateMachine(group.getGroupId()).bind(ordering);
+      node.trust(consenters);
       boolean created = node.join(group);
       client = node.client(group);
       proposer = new Thread(this::propose, "raft-propose-" + channelId);

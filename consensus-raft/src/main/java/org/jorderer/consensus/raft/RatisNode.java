@@ -1,6 +1,8 @@
 package org.jorderer.consensus.raft;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Set;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -38,6 +42,9 @@ final class RatisNode {
   private final ClusterSettings settings;
   private final RaftPeerId id;
   private final RaftProperties properties;
+  private final Parameters parameters = new Parameters();
+  /** Public keys of the consenters of every group joined: the only TLS peers accepted. */
+  private final Set<ByteBuffer> members = ClusterTls.newMemberSet();
   private final Map<RaftGroupId, ChannelStateMachine> machines = new ConcurrentHashMap<>();
   private final AtomicLong callIds = new AtomicLong();
   private final ClientId adminClient = ClientId.randomId();
@@ -48,6 +55,21 @@ final class RatisNode {
     this.settings = settings;
     this.id = ConsenterSet.peerId(settings.serverCertificatePem());
     this.properties = properties(settings);
+    if (settings.tls() != null) {
+      GrpcTlsConfig tls = new GrpcTlsConfig(settings.tls().keyManager(), ClusterTls.pinned(members), true);
+      GrpcConfigKeys.TLS.setConf(parameters, tls);
+      GrpcConfigKeys.Server.setTlsConf(parameters, tls);
+      GrpcConfigKeys.Client.setTlsConf(parameters, tls);
+      GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
+    }
+  }
+
+  /** Pins the TLS public keys of {@code consenters} (their server and client certificates). */
+  void trust(ConsenterSet consenters) {
+    for (ConsenterSet.Member member : consenters.members()) {
+      members.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getServerTlsCert().toByteArray())));
+      members.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getClientTlsCert().toByteArray())));
+    }
   }
 
   RaftPeerId id() {
@@ -73,6 +95,7 @@ final class RatisNode {
         server = RaftServer.newBuilder()
             .setServerId(id)
             .setProperties(properties)
+            .setParameters(parameters)
             .setStateMachineRegistry(this::stateMachine)
             .build();
         server.start();
@@ -115,6 +138,7 @@ final class RatisNode {
     int attempts = (int) Math.max(1, settings.submitTimeout().toMillis() / sleepMillis);
     return RaftClient.newBuilder()
         .setProperties(properties)
+        .setParameters(parameters)
         .setRaftGroup(group)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
             TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))

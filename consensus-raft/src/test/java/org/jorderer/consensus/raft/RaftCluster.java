@@ -31,7 +31,7 @@ import org.jorderer.ledger.LedgerOptions;
 /**
  * Consenter nodes of one etcdraft channel in this JVM, on loopback: each with its own ledger, Ratis
  * storage and port, and its own generated cluster TLS certificate named in the channel's etcdraft
- * metadata (as configtxgen writes it). The channel's organization, its orderer signer and a client
+ * metadata (as configtxgen writes it) and used for mutual TLS between the nodes. The channel's organization, its orderer signer and a client
  * are generated with long validity; all nodes sign blocks with that one orderer identity.
  */
 final class RaftCluster implements AutoCloseable {
@@ -47,6 +47,7 @@ final class RaftCluster implements AutoCloseable {
   final SignedEnvelopes client;
   final Block genesis;
   final Node[] nodes;
+  final boolean tls;
 
   /** One node: its ledger and chain, while running. */
   final class Node {
@@ -66,6 +67,14 @@ final class RaftCluster implements AutoCloseable {
               dir.resolve("raft"))
           .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
           .withSubmitTimeout(Duration.ofSeconds(20));
+      if (tls) {
+        try {
+          Path folder = root.resolve("tls" + index + "/node");
+          settings = settings.withTls(ClusterTls.read(folder.resolve("signcerts/cert.pem"), folder.resolve("keystore/priv_sk")));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
       chain = (RaftChain) new RaftConsenter(settings).handleChain(support);
       chain.start();
     }
@@ -92,6 +101,12 @@ final class RaftCluster implements AutoCloseable {
   }
 
   RaftCluster(Path root, int size, Duration batchTimeout, int maxMessageCount) throws IOException {
+    this(root, size, batchTimeout, maxMessageCount, true);
+  }
+
+  /** @param tls mutual TLS between the nodes (else plaintext) */
+  RaftCluster(Path root, int size, Duration batchTimeout, int maxMessageCount, boolean tls) throws IOException {
+    this.tls = tls;
     this.root = root;
     this.size = size;
     MspGenerator.generate(root.resolve("org/orderer"), root.resolve("org/admin"), "raftorg.example",
@@ -104,9 +119,10 @@ final class RaftCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       ports[i] = freePort();
       // Each node's cluster TLS certificate: the signing certificate of a folder of its own.
-      Path tls = root.resolve("tls" + i);
-      MspGenerator.generate(tls.resolve("node"), tls.resolve("unused"), "tls" + i + ".example", "orderer" + i, VALIDITY);
-      certificates[i] = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
+      Path folder = root.resolve("tls" + i);
+      MspGenerator.generate(folder.resolve("node"), folder.resolve("unused"), "tls" + i + ".example", "orderer" + i,
+          VALIDITY);
+      certificates[i] = Files.readAllBytes(folder.resolve("node/signcerts/cert.pem"));
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", ports[i], certificates[i], certificates[i]));
     }
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID,

@@ -1,6 +1,7 @@
 package org.jorderer.consensus.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
@@ -18,6 +19,16 @@ import org.hyperledger.fabric.protos.orderer.etcdraft.BlockMetadata;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.block.BlockSignatureVerifier;
 import org.jorderer.ledger.BlockHeaderHash;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.jorderer.channel.msp.MspGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +77,32 @@ class RaftClusterTest {
       }
       assertThat(cluster.nodes[0].chain.raftId()).isEqualTo(1);
       assertThat(cluster.nodes[2].chain.raftId()).isEqualTo(3);
+
+      // A client whose TLS certificate is no consenter's is refused by every node.
+      Path intruder = dir.resolve("intruder");
+      MspGenerator.generate(intruder.resolve("node"), intruder.resolve("unused"), "intruder.example", "intruder",
+          RaftCluster.VALIDITY);
+      ClusterTls intruderTls = ClusterTls.read(intruder.resolve("node/signcerts/cert.pem"),
+          intruder.resolve("node/keystore/priv_sk"));
+      java.util.Set<java.nio.ByteBuffer> trusted = ClusterTls.newMemberSet();
+      for (byte[] certificate : cluster.certificates) {
+        trusted.add(java.nio.ByteBuffer.wrap(ConsenterSet.publicKey(certificate)));
+      }
+      Parameters parameters = new Parameters();
+      GrpcConfigKeys.TLS.setConf(parameters,
+          new GrpcTlsConfig(intruderTls.keyManager(), ClusterTls.pinned(trusted), true));
+      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
+          cluster.nodes[0].chain.consenterMetadata(), cluster.genesis);
+      RaftProperties properties = new RaftProperties();
+      RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+      try (RaftClient client = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+          .setRaftGroup(consenters.group()).setRetryPolicy(RetryPolicies.noRetry()).build()) {
+        Envelope forged = cluster.envelope("forged");
+        assertThatThrownBy(() -> client.io().send(Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf
+            .UnsafeByteOperations.unsafeWrap(new RaftEntry.Envelopes(List.of(new RaftEntry.Ordered(forged, 0)))
+                .encode()))))
+            .isInstanceOf(java.io.IOException.class);
+      }
     }
   }
 
