@@ -25,6 +25,7 @@ import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
 import org.jorderer.consensus.raft.ClusterSettings;
+import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.support.BroadcastClient;
 import org.jorderer.server.support.DeliverClient;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three orderer nodes with cluster settings serve one etcdraft channel: Broadcast to any node is
+ * Three orderer nodes with cluster settings (mutual TLS between them) serve one etcdraft channel: Broadcast to any node is
  * answered SUCCESS once replicated, and Deliver from every node serves the same headers and data.
  */
 class RaftBroadcastTest {
@@ -58,7 +59,8 @@ class RaftBroadcastTest {
       int port = freePort();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
-          .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600)));
+          .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
+          .withTls(ClusterTls.read(tls.resolve("node/signcerts/cert.pem"), tls.resolve("node/keystore/priv_sk"))));
     }
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID, MspFolder.readMspConfig(orgMsp, MSP_ID),
         List.of("127.0.0.1:7050"), 4, 10 << 20, 2 << 20, Duration.ofMillis(200));
