@@ -59,7 +59,7 @@ class RaftBroadcastTest {
       int port = freePort();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
-          .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
+          .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
           .withTls(ClusterTls.read(tls.resolve("node/signcerts/cert.pem"), tls.resolve("node/keystore/priv_sk"))));
     }
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID, MspFolder.readMspConfig(orgMsp, MSP_ID),
