@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
+import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.block.BlockMetadataReader;
 import org.jorderer.channel.processor.NormalResult;
 import org.jorderer.consensus.ConsenterSupport;
 import org.jorderer.consensus.cutter.BlockCutter;
@@ -34,8 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each block's consenter metadata is etcdraft's {@code BlockMetadata} with the index of the
  * entry that cut it. After a restart the log is applied again from its start (no snapshots yet):
- * blocks below the ledger's height are checked against the stored ones (same envelopes, or the
- * chain halts) instead of written.
+ * blocks below the ledger's height are cut under the config in force at that point of the log and
+ * checked against the stored ones (same envelopes, or the chain halts) instead of written.
  *
  * <p>Applied on Ratis's updater thread of the group; the batch timer reads the volatile fields.
  */
@@ -55,6 +57,8 @@ final class ChannelOrdering {
           return size() > REMEMBERED_REQUESTS;
         }
       });
+  private BlockCutter replayCutter; // while replaying stored blocks
+  private ChannelConfig replayConfig; // the config in force at the replay's point of the log
   private volatile long nextBlock;
   private volatile long pendingSinceNanos;
   private volatile int pending;
@@ -126,11 +130,11 @@ final class ChannelOrdering {
     } else if (entry instanceof RaftEntry.ConfigMessage config) {
       outcome = orderConfig(index, config);
     } else if (entry instanceof RaftEntry.CutMarker cut) {
-      if (cut.blockNumber() == nextBlock && support.blockCutter().pendingCount() > 0) {
-        write(index, support.blockCutter().cut(), false);
+      if (cut.blockNumber() == nextBlock && cutter().pendingCount() > 0) {
+        write(index, cutter().cut(), false);
       }
     }
-    pending = support.blockCutter().pendingCount();
+    pending = cutter().pendingCount();
     return outcome;
   }
 
@@ -143,10 +147,10 @@ final class ChannelOrdering {
         return;
       }
     }
-    if (support.blockCutter().pendingCount() == 0) {
+    if (cutter().pendingCount() == 0) {
       pendingSinceNanos = System.nanoTime();
     }
-    BlockCutter.Ordered cut = support.blockCutter().ordered(ordered.envelope());
+    BlockCutter.Ordered cut = cutter().ordered(ordered.envelope());
     for (List<Envelope> batch : cut.batches()) {
       write(index, batch, false);
     }
@@ -163,13 +167,47 @@ final class ChannelOrdering {
       log.warn("[channel: {}] {}", channelId, why);
       return why;
     }
-    write(index, support.blockCutter().cut(), false);
+    write(index, cutter().cut(), false);
     write(index, List.of(config.envelope()), true);
     return "";
   }
 
   private boolean replaying() {
     return nextBlock < support.height();
+  }
+
+  /**
+   * The live cutter, or while replaying blocks already stored a cutter that reads the config in
+   * force at that point of the log (the live one reads today's, whose BatchSize may differ). When
+   * the replay reaches the ledger's height its pending envelopes move to the live cutter; the
+   * config is then the same, so they stay pending there as they did on the nodes that ran live.
+   */
+  private BlockCutter cutter() {
+    if (!replaying()) {
+      if (replayCutter != null) {
+        List<Envelope> pendingEnvelopes = replayCutter.cut();
+        replayCutter = null;
+        replayConfig = null;
+        for (Envelope envelope : pendingEnvelopes) {
+          if (!support.blockCutter().ordered(envelope).batches().isEmpty()) {
+            throw new IllegalStateException("channel " + channelId + ": the envelopes pending after replaying the "
+                + "Raft log cut a block under the current config; the log and the config disagree");
+          }
+        }
+      }
+      return support.blockCutter();
+    }
+    if (replayCutter == null) {
+      replayConfig = configAt(nextBlock - 1);
+      replayCutter = new BlockCutter(() -> replayConfig, seconds -> {});
+    }
+    return replayCutter;
+  }
+
+  /** The config in force after block {@code number}: that of its last config block. */
+  private ChannelConfig configAt(long number) {
+    long lastConfig = BlockMetadataReader.lastConfigIndex(support.block(number));
+    return ChannelConfig.fromConfigBlock(support.block(lastConfig), support.signer().crypto());
   }
 
   private void write(long index, List<Envelope> batch, boolean configBlock) {
@@ -180,6 +218,9 @@ final class ChannelOrdering {
     long height = support.height();
     if (number < height) {
       checkStored(number, batch);
+      if (configBlock) {
+        replayConfig = ChannelConfig.fromConfigBlock(support.block(number), support.signer().crypto());
+      }
     } else if (number == height) {
       ByteString metadata = consenters.blockMetadata(index).toByteString();
       Block block = support.createNextBlock(batch);

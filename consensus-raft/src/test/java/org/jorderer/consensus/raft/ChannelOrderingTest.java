@@ -9,6 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Config;
+import org.hyperledger.fabric.protos.common.ConfigGroup;
+import org.hyperledger.fabric.protos.common.ConfigValue;
+import org.hyperledger.fabric.protos.orderer.BatchSize;
+import org.jorderer.channel.ChannelConfig;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.consensus.ConsenterSupport;
 import org.jorderer.ledger.BlockStore;
@@ -66,7 +71,7 @@ class ChannelOrderingTest {
   }
 
   @Test
-  void replayingTheLogWritesNothingTwiceAndHaltsOnABlockCutDifferently() throws Exception {
+  void replayingTheLogWritesNothingTwiceCutsUnderTheConfigOfItsTimeAndHaltsOnABlockCutDifferently() throws Exception {
     try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 2);
         BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults())) {
       ConsenterSupport support = cluster.support(ledger);
@@ -85,12 +90,37 @@ class ChannelOrderingTest {
       assertThat(List.of(ledger.readBlock(1), ledger.readBlock(2))).isEqualTo(written);
       assertThat(replay.nextBlock()).isEqualTo(3);
 
+      // The config in force now cuts at 10 envelopes: the replay still cuts as the stored blocks
+      // were cut, under the config of their time, and the envelope left pending continues live.
+      ChannelConfig genesisConfig = ChannelConfig.fromConfigBlock(ledger.readBlock(0), cluster.signer.crypto());
+      Config config = genesisConfig.config();
+      ConfigGroup orderer = config.getChannelGroup().getGroupsOrThrow("Orderer");
+      ConfigValue batchSize = orderer.getValuesOrThrow("BatchSize").toBuilder().setValue(
+          BatchSize.parseFrom(orderer.getValuesOrThrow("BatchSize").getValue()).toBuilder().setMaxMessageCount(10)
+              .build().toByteString()).build();
+      Config larger = config.toBuilder().setChannelGroup(config.getChannelGroup().toBuilder()
+          .putGroups("Orderer", orderer.toBuilder().putValues("BatchSize", batchSize).build())).build();
+      ChannelOrdering later = new ChannelOrdering(
+          cluster.support(ledger, ChannelConfig.fromConfig(RaftCluster.CHANNEL, larger, cluster.signer.crypto())),
+          consenters, 1, e -> {});
+      Envelope e = cluster.envelope("e");
+      List<Envelope> withPending = new ArrayList<>(sent);
+      withPending.add(e);
+      later.apply(3, "c#1", envelopes(withPending));
+      assertThat(ledger.height()).isEqualTo(3);
+      assertThat(later.pending()).isEqualTo(1);
+      later.apply(4, "c#2", envelopes(List.of(cluster.envelope("f"))));
+      assertThat(ledger.height()).isEqualTo(3);
+      later.apply(5, "c#3", new RaftEntry.CutMarker(3));
+      assertThat(ledger.height()).isEqualTo(4);
+      assertThat(ledger.readBlock(3).getData().getDataCount()).isEqualTo(2);
+
       AtomicReference<Throwable> failure = new AtomicReference<>();
       ChannelOrdering diverging = new ChannelOrdering(cluster.support(ledger), consenters, 1, failure::set);
       assertThatThrownBy(() -> diverging.apply(3, "c#1", envelopes(List.of(sent.get(1), sent.get(0)))))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("cuts block 1 differently from the stored block");
-      assertThat(ledger.height()).isEqualTo(3);
+      assertThat(ledger.height()).isEqualTo(4);
     }
   }
 }

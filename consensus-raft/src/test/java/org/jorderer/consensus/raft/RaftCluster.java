@@ -141,7 +141,11 @@ final class RaftCluster implements AutoCloseable {
       ledger.append(genesis);
     }
     // No config updates in these tests: the genesis block holds the config in force.
-    ChannelConfig config = ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto());
+    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto()));
+  }
+
+  /** A support over {@code ledger} whose config in force is {@code config}. */
+  ConsenterSupport support(BlockStore ledger, ChannelConfig config) {
     CurrentConfig current = CurrentConfig.holding(config);
     MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, Clock.systemUTC(), true);
     return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(new PrometheusRegistry()));
