@@ -274,7 +274,7 @@ public final class ChannelConfig {
           p.capabilities = capabilities(where, value, CHANNEL_CAPABILITIES, "Channel");
           break;
         default:
-          throw new ConfigException(where, "unknown value key: " + entry.getKey());
+          throw unknownKey(where, entry.getKey());
       }
     }
     if (p.hashingAlgorithm == null) {
@@ -298,7 +298,7 @@ public final class ChannelConfig {
             String consortiumPath = where + "/" + consortium.getKey();
             for (Map.Entry<String, ConfigValue> v : consortium.getValue().getValuesMap().entrySet()) {
               if (!v.getKey().equals("ChannelCreationPolicy")) {
-                throw new ConfigException(consortiumPath + "/" + v.getKey(), "unknown value key: " + v.getKey());
+                throw unknownKey(consortiumPath + "/" + v.getKey(), v.getKey());
               }
             }
             p.consortiums.put(consortium.getKey(), new ConsortiumConfig(consortium.getKey(),
@@ -389,7 +389,7 @@ public final class ChannelConfig {
           capabilities = capabilities(where, value, ORDERER_CAPABILITIES, "Orderer");
           break;
         default:
-          throw new ConfigException(where, "unknown value key: " + entry.getKey());
+          throw unknownKey(where, entry.getKey());
       }
     }
     if (consensusType == null) {
@@ -418,7 +418,7 @@ public final class ChannelConfig {
           parse(where, entry.getValue().getValue(), org.hyperledger.fabric.protos.peer.ACLs.parser());
           break;
         default:
-          throw new ConfigException(where, "unknown value key: " + entry.getKey());
+          throw unknownKey(where, entry.getKey());
       }
     }
     return new ApplicationConfig(capabilities, parseOrganizations(p, path, group, Set.of("AnchorPeers")));
@@ -450,7 +450,7 @@ public final class ChannelConfig {
             anchors.add(anchor.getHost() + ":" + anchor.getPort());
           }
         } else {
-          throw new ConfigException(where, "unknown value key: " + key);
+          throw unknownKey(where, key);
         }
       }
       if (mspConfig == null) {
@@ -460,7 +460,12 @@ public final class ChannelConfig {
       try {
         msp = FabricMsp.fromConfig(mspConfig, p.crypto);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(path + "/MSP", "MSP setup failed: " + e.getMessage(), e);
+        // Fabric: channelconfig MSPConfigHandler.ProposeMSP wraps the MSP's Setup error, and
+        // NewChannelConfig the sub-group's ("could not create channel Application sub-group config").
+        String group = parentPath.split("/")[2];
+        throw new ConfigException(path + "/MSP", "MSP setup failed: " + e.getMessage(),
+            "initializing channelconfig failed: could not create channel " + group
+                + " sub-group config: setting up the MSP manager failed: " + e.getMessage(), e);
       }
       MSPConfig earlier = p.mspDefinitions.putIfAbsent(msp.name(), mspConfig);
       if (earlier != null && !earlier.equals(mspConfig)) {
@@ -492,8 +497,16 @@ public final class ChannelConfig {
     try {
       return parser.parseFrom(value);
     } catch (InvalidProtocolBufferException e) {
-      throw new ConfigException(where, "malformed value: " + e.getMessage(), e);
+      // channelconfig.DeserializeProtoValuesFromGroup; Go's protobuf words its reason differently.
+      throw ConfigException.withFabricDetail(where, "malformed value: " + e.getMessage(),
+          "failed to deserialize values: proto: cannot parse invalid wire-format data", e);
     }
+  }
+
+  /** channelconfig.StandardValues.Deserialize's refusal of a key the group does not define. */
+  private static ConfigException unknownKey(String where, String key) {
+    return ConfigException.withFabricDetail(where, "unknown value key: " + key,
+        "failed to deserialize values: Unexpected key " + key, null);
   }
 
   private static <V> Map<String, V> sorted(Map<String, V> map) {

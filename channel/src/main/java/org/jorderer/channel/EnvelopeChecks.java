@@ -19,8 +19,10 @@ import org.jorderer.channel.policy.PolicyTree;
 import org.jorderer.channel.policy.SignedData;
 
 /**
- * The per-envelope checks Broadcast and Deliver make against a channel config, with Fabric's
- * messages (spec D.6 and B.7): size, creator expiry, and the signature filter.
+ * The per-envelope checks Deliver makes against a channel config, with Fabric's messages: the
+ * signature filter on {@code /Channel/Readers} and the creator's expiry. Broadcast's checks are
+ * {@link org.jorderer.channel.processor.MessageProcessor}'s (the Broadcast methods here are
+ * deprecated and go once nothing calls them).
  */
 public final class EnvelopeChecks {
   private EnvelopeChecks() {}
@@ -49,7 +51,10 @@ public final class EnvelopeChecks {
    * Broadcast's standard channel filters after the empty check, in Fabric's order: size, expiry (if
    * the orderer capability enables it), then the signature filter on {@code /Channel/Writers}
    * ({@code /Channel/Orderer/Writers} in maintenance mode).
+   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
+   *     Fabric's statuses); kept only until the server and the chains call it instead.
    */
+  @Deprecated
   public static Verdict broadcast(ChannelConfig config, Envelope envelope, Instant now) {
     Verdict size = size(config, envelope);
     if (!size.accepted()) {
@@ -108,7 +113,12 @@ public final class EnvelopeChecks {
     return Verdict.accept();
   }
 
-  /** Fabric's size filter: payload + signature bytes against BatchSize.AbsoluteMaxBytes. */
+  /**
+   * Fabric's size filter: payload + signature bytes against BatchSize.AbsoluteMaxBytes.
+   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
+   *     Fabric's statuses); kept only until the server and the chains call it instead.
+   */
+  @Deprecated
   public static Verdict size(ChannelConfig config, Envelope envelope) {
     long size = (long) envelope.getPayload().size() + envelope.getSignature().size();
     long max = ordererOf(config).batchSize().absoluteMaxBytes();
@@ -119,7 +129,12 @@ public final class EnvelopeChecks {
     return Verdict.accept();
   }
 
-  /** Broadcast's expiration filter: refused when now is at or after the creator's NotAfter. */
+  /**
+   * Broadcast's expiration filter: refused when now is at or after the creator's NotAfter.
+   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
+   *     Fabric's statuses); kept only until the server and the chains call it instead.
+   */
+  @Deprecated
   public static Verdict broadcastExpiry(Envelope envelope, Instant now) {
     return broadcastExpiry(null, envelope, now);
   }
@@ -127,7 +142,10 @@ public final class EnvelopeChecks {
   /**
    * {@link #broadcastExpiry(Envelope, Instant)}, taking NotAfter from the channel's identity cache
    * when the creator is there (same certificate, so the same answer, without parsing it again).
+   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
+   *     Fabric's statuses); kept only until the server and the chains call it instead.
    */
+  @Deprecated
   public static Verdict broadcastExpiry(ChannelConfig config, Envelope envelope, Instant now) {
     List<SignedData> signedData;
     try {

@@ -23,13 +23,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code jorderer channel join|list|remove}: a client of the channel participation API, like
  * Fabric's {@code osnadmin channel}: it prints the HTTP status and the JSON the orderer answered,
- * and exits 0 only on success.
+ * and exits 0 only on success. {@code config}, {@code signconfigtx} and {@code update} are gRPC
+ * clients ({@code --address}), see their classes.
  */
 @Command(
     name = "channel",
     mixinStandardHelpOptions = true,
-    description = "Join, list and remove an orderer's channels through its admin API (like osnadmin).",
-    subcommands = {ChannelCommand.Join.class, ChannelCommand.List.class, ChannelCommand.Remove.class})
+    description = {"Join, list and remove an orderer's channels through its admin API (like osnadmin); "
+        + "read a channel's config and update it over gRPC (like peer channel signconfigtx / update)."},
+    subcommands = {ChannelCommand.Join.class, ChannelCommand.List.class, ChannelCommand.Remove.class,
+        ChannelConfigCommand.class, ChannelSignConfigTxCommand.class, ChannelUpdateCommand.class})
 final class ChannelCommand {
   @Option(names = {"-o", "--orderer-address"}, paramLabel = "HOST:PORT", converter = HostPort.class,
       defaultValue = "127.0.0.1:9443", scope = picocli.CommandLine.ScopeType.INHERIT,

@@ -69,9 +69,10 @@ final class FetchCommand implements Callable<Integer> {
       if (position == null) {
         return 2;
       }
-      Block block = fetch(connection, envelopes, position, err);
+      Block block = fetch(connection, envelopes, channel, position, err, client.address.toString());
       if (block != null && which.equals("config")) {
-        block = fetch(connection, envelopes, SeekPositions.specified(BlockMetadataReader.lastConfigIndex(block)), err);
+        block = fetch(connection, envelopes, channel, SeekPositions.specified(BlockMetadataReader.lastConfigIndex(block)),
+            err, client.address.toString());
       }
       if (block == null) {
         return 1;
@@ -85,8 +86,20 @@ final class FetchCommand implements Callable<Integer> {
     }
   }
 
-  private Block fetch(ManagedChannel connection, SignedEnvelopes envelopes, SeekPosition position, PrintWriter err)
-      throws InterruptedException {
+  /** The newest config block of {@code channel}: the newest block's LAST_CONFIG index, fetched. */
+  static Block fetchConfig(ManagedChannel connection, SignedEnvelopes envelopes, String channel, PrintWriter err,
+      String where) throws InterruptedException {
+    Block newest = fetch(connection, envelopes, channel, SeekPositions.NEWEST, err, where);
+    if (newest == null) {
+      return null;
+    }
+    return fetch(connection, envelopes, channel, SeekPositions.specified(BlockMetadataReader.lastConfigIndex(newest)),
+        err, where);
+  }
+
+  /** One block over Deliver; null (with the reason on {@code err}) when the orderer refuses or is silent. */
+  static Block fetch(ManagedChannel connection, SignedEnvelopes envelopes, String channel, SeekPosition position,
+      PrintWriter err, String where) throws InterruptedException {
     LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
     StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
       @Override
@@ -109,7 +122,7 @@ final class FetchCommand implements Callable<Integer> {
     while (true) {
       Object next = responses.poll(30, TimeUnit.SECONDS);
       if (next == null) {
-        err.println("no answer from " + client.address + " within 30 s");
+        err.println("no answer from " + where + " within 30 s");
         return null;
       }
       if (next instanceof Throwable t) {

@@ -12,9 +12,10 @@ import org.jorderer.channel.ChannelConfig;
  * filters, the block cutter, Deliver's Readers check, the orderer addresses) reads {@link #get}, so
  * one reference swap switches all of them at once.
  *
- * <p>The staged config lets a reader of the config block itself judge it under the config it carries,
- * as Fabric's Deliver does (Fabric switches its bundle before writing the block): a Deliver client
- * that lost read access by that block never receives it.
+ * <p>A holder may treat the staged config as in force from the moment its block is in the ledger
+ * (the server's channel does): then no reader sees the config block under the old config, as in
+ * Fabric, whose block writer switches its bundle before writing the block, so a Deliver client that
+ * lost read access by that block never receives it.
  */
 public interface CurrentConfig extends Supplier<ChannelConfig> {
 

@@ -28,6 +28,15 @@ public final class ConfigException extends RuntimeException {
     this.fabricText = fabricText;
   }
 
+  /**
+   * A failure Fabric states differently from our detail: {@code fabricDetail} is Fabric's reason,
+   * wrapped as {@link #fabricText()} wraps a detail (e.g. "failed to deserialize values: Unexpected
+   * key Foo" under "could not create channel Orderer sub-group config: ").
+   */
+  public static ConfigException withFabricDetail(String path, String detail, String fabricDetail, Throwable cause) {
+    return new ConfigException(path, detail, bundleText(path, fabricDetail), cause);
+  }
+
   /** The config path of the element at fault, e.g. {@code /Channel/Orderer/BatchTimeout}. */
   public String path() {
     return path;
@@ -45,9 +54,10 @@ public final class ConfigException extends RuntimeException {
    * ({@code channelconfig.NewBundle} and {@code NewChannelConfig}).
    */
   public String fabricText() {
-    if (fabricText != null) {
-      return fabricText;
-    }
+    return fabricText != null ? fabricText : bundleText(path, detail);
+  }
+
+  private static String bundleText(String path, String detail) {
     String[] parts = path.split("/");
     // "/Channel/Orderer/BatchSize" -> ["", "Channel", "Orderer", "BatchSize"]: a sub-group's failure.
     String group = parts.length >= 4 ? "could not create channel " + parts[2] + " sub-group config: " : "";

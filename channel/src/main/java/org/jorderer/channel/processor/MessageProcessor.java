@@ -36,7 +36,6 @@ public final class MessageProcessor {
 
   private final String channelId;
   private final Supplier<ChannelConfig> currentConfig;
-  private final LocalSigner signer;
   private final SignedEnvelopes envelopes;
   private final Clock clock;
   private final boolean expirationChecks;
@@ -55,7 +54,6 @@ public final class MessageProcessor {
       boolean expirationChecks) {
     this.channelId = channelId;
     this.currentConfig = currentConfig;
-    this.signer = signer;
     this.envelopes = new SignedEnvelopes(signer);
     this.clock = clock;
     this.expirationChecks = expirationChecks;
@@ -100,6 +98,7 @@ public final class MessageProcessor {
    */
   public ConfigResult processConfigUpdate(Envelope configUpdateEnvelope) {
     ChannelConfig config = currentConfig.get();
+    log.debug("Processing config update message for existing channel {}", channelId);
     long sequence = config.sequence();
     Instant now = clock.instant();
     Optional<Rejection> initial = StandardFilters.apply(config, configUpdateEnvelope, now, expirationChecks);

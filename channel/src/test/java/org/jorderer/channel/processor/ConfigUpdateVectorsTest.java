@@ -130,6 +130,24 @@ class ConfigUpdateVectorsTest {
     assertThat(nextBlock).as("accepted updates").isEqualTo(5);
   }
 
+  @Test
+  void ordererBRaftChannelUpdateAndItsReplay() throws Exception {
+    AtomicReference<ChannelConfig> current =
+        new AtomicReference<>(ChannelConfig.fromConfigBlock(block("cfgraft-0.block")));
+    MessageProcessor processor = new MessageProcessor("cfgraft", current::get, sampleOrg(), CLOCK, true);
+    List<Answer> answers = answers().stream().filter(a -> a.order() == 28 || a.order() == 29).toList();
+    assertThat(answers).hasSize(2);
+
+    ConfigResult accepted = processor.processConfigUpdate(envelope(answers.get(0).file()));
+    assertThat(accepted.verdict()).isEqualTo(new Verdict(answers.get(0).status(), answers.get(0).info()));
+    assertThat(configEnvelopeOf(accepted.config().orElseThrow()).getConfig()).isEqualTo(
+        configEnvelopeOf(Envelope.parseFrom(block("cfgraft-1.block").getData().getData(0))).getConfig());
+    current.set(accepted.newConfig().orElseThrow());
+
+    ConfigResult replay = processor.processConfigUpdate(envelope(answers.get(1).file()));
+    assertThat(replay.verdict()).isEqualTo(new Verdict(answers.get(1).status(), answers.get(1).info()));
+  }
+
   /** The CONFIG envelope is shaped as Fabric's CreateSignedEnvelope makes it, and signed by the orderer. */
   static void assertOrdererMade(Envelope config, LocalSigner signer, ConfigEnvelope fabrics) throws Exception {
     Payload payload = Payload.parseFrom(config.getPayload());

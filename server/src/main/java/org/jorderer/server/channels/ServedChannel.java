@@ -53,14 +53,24 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
     return ledger;
   }
 
+  /**
+   * The config in force: the installed one, or the config of a config block being written as soon
+   * as that block is in the ledger. So no one (Broadcast, a Deliver reader of the block, the next
+   * config update) sees the config block under the old config, as in Fabric, whose block writer
+   * switches its bundle before writing the block; and a block that failed to append applies nothing.
+   */
   @Override
   public ChannelConfig config() {
+    Staged s = staged;
+    if (s != null && ledger.height() > s.blockNumber()) {
+      return s.config();
+    }
     return config;
   }
 
   @Override
   public ChannelConfig get() {
-    return config;
+    return config();
   }
 
   /**
@@ -95,17 +105,7 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
 
   @Override
   public long configSequence() {
-    return config.sequence();
-  }
-
-  @Override
-  public long configSequenceAt(long blockNumber) {
-    return configAt(blockNumber).sequence();
-  }
-
-  private ChannelConfig configAt(long blockNumber) {
-    Staged s = staged;
-    return s != null && blockNumber >= s.blockNumber() ? s.config() : config;
+    return config().sequence();
   }
 
   /** The channel's message processor, or empty when this node does not order for it. */
@@ -176,12 +176,7 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
 
   @Override
   public Optional<String> checkReaders(Envelope request) {
-    return checkReaders(config, request);
-  }
-
-  @Override
-  public Optional<String> checkReadersAt(Envelope request, long blockNumber) {
-    return checkReaders(configAt(blockNumber), request);
+    return checkReaders(config(), request);
   }
 
   private static Optional<String> checkReaders(ChannelConfig config, Envelope request) {

@@ -345,9 +345,7 @@ final class DeliverStream implements StreamObserver<Envelope> {
   /** Fabric's steps after Next returned: count the block, re-check access, hold it for sending. */
   private boolean accept(Request r, StoredBlock block) {
     r.number++;
-    // Judged under the config in force at this block: a config block is judged under the config it
-    // carries, as Fabric's Deliver does, so a reader who lost access never receives it.
-    Optional<String> denied = r.access.evaluate(block.number());
+    Optional<String> denied = r.access.evaluate();
     if (denied.isPresent()) {
       log.warn("[channel: {}] Client authorization revoked for deliver request from {}: {}", r.channelId, client,
           denied.get());

@@ -29,17 +29,4 @@ public interface DeliverableChannel {
    * the signer may read, otherwise the reason (logged, never sent to the client).
    */
   Optional<String> checkReaders(Envelope request);
-
-  /**
-   * The config sequence in force at block {@code blockNumber}: the current one, or, while a config
-   * block is being written, the sequence it carries for that block and later ones.
-   */
-  default long configSequenceAt(long blockNumber) {
-    return configSequence();
-  }
-
-  /** {@link #checkReaders} under the config in force at block {@code blockNumber}. */
-  default Optional<String> checkReadersAt(Envelope request, long blockNumber) {
-    return checkReaders(request);
-  }
 }

@@ -28,20 +28,12 @@ final class SessionAccess {
 
   /** Empty when the request may go on, otherwise why not (answered as FORBIDDEN). */
   Optional<String> evaluate() {
-    return evaluate(-1);
-  }
-
-  /**
-   * {@link #evaluate()} before sending block {@code blockNumber}, under the config in force at that
-   * block (-1: the current config).
-   */
-  Optional<String> evaluate(long blockNumber) {
     Optional<String> expired = EnvelopeChecks.deliverExpiry(sessionEnd, clock.instant());
     if (expired.isPresent()) {
       return expired;
     }
     boolean policyCheckNeeded = !usedAtLeastOnce;
-    long sequence = blockNumber < 0 ? channel.configSequence() : channel.configSequenceAt(blockNumber);
+    long sequence = channel.configSequence();
     if (sequence > lastConfigSequence) {
       lastConfigSequence = sequence;
       policyCheckNeeded = true;
@@ -50,6 +42,6 @@ final class SessionAccess {
       return Optional.empty();
     }
     usedAtLeastOnce = true;
-    return blockNumber < 0 ? channel.checkReaders(request) : channel.checkReadersAt(request, blockNumber);
+    return channel.checkReaders(request);
   }
 }

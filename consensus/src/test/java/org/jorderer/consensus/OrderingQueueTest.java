@@ -1,0 +1,116 @@
+package org.jorderer.consensus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue on its own, driven step by step from one thread (hand-offs completed inline), so every
+ * "still pending" is certain: nothing else can take from the queue.
+ */
+class OrderingQueueTest {
+  private final OrderingQueue<String> queue =
+      new OrderingQueue<>(2, Runnable::run, () -> new ChainHaltedException("Exiting"));
+
+  @Test
+  void beyondTheCapacityAnOfferStaysPendingUntilATakeMakesRoomInArrivalOrder() throws Exception {
+    assertThat(queue.offer("a")).isCompleted();
+    assertThat(queue.offer("b")).isCompleted();
+    CompletableFuture<Void> c = queue.offer("c");
+    CompletableFuture<Void> d = queue.offer("d");
+    CompletableFuture<Void> e = queue.offer("e");
+    assertThat(List.of(c, d, e)).allSatisfy(f -> assertThat(f).isNotDone());
+
+    List<String> taken = new ArrayList<>();
+    assertThat(queue.take(taken, false, 0)).isEqualTo(OrderingQueue.Taken.ITEMS);
+    assertThat(taken).containsExactly("a", "b");
+    assertThat(c).isCompleted(); // admitted into the room the take made, in arrival order
+    assertThat(d).isCompleted();
+    assertThat(e).isNotDone();
+    assertThat(queue.queued()).isEqualTo(2);
+    assertThat(queue.waitingHandOffs()).isEqualTo(1);
+
+    taken.clear();
+    queue.take(taken, false, 0);
+    assertThat(taken).containsExactly("c", "d");
+    assertThat(e).isCompleted();
+  }
+
+  @Test
+  void admittedHandOffsKeepTheirPlaceBeforeLaterOffers() throws Exception {
+    queue.offer("a");
+    queue.offer("b");
+    CompletableFuture<Void> c = queue.offer("c");
+    List<String> taken = new ArrayList<>();
+    queue.take(taken, false, 0); // a, b out; c admitted
+    CompletableFuture<Void> d = queue.offer("d");
+    assertThat(c).isCompleted();
+    assertThat(d).isCompleted();
+    taken.clear();
+    queue.take(taken, false, 0);
+    assertThat(taken).containsExactly("c", "d");
+  }
+
+  @Test
+  void aCancelledHandOffIsNeverTaken() throws Exception {
+    queue.offer("a");
+    queue.offer("b");
+    queue.offer("c").cancel(false);
+    CompletableFuture<Void> d = queue.offer("d");
+    List<String> taken = new ArrayList<>();
+    queue.take(taken, false, 0);
+    taken.clear();
+    queue.take(taken, false, 0);
+    assertThat(taken).containsExactly("d");
+    assertThat(d).isCompleted();
+  }
+
+  @Test
+  void closeRefusesWaitingAndNewOffersAndDrainsWhatWasAccepted() throws Exception {
+    queue.offer("a");
+    queue.offer("b");
+    CompletableFuture<Void> waiting = queue.offer("c");
+
+    queue.close();
+
+    assertRefused(waiting);
+    assertRefused(queue.offer("d"));
+    List<String> taken = new ArrayList<>();
+    assertThat(queue.take(taken, false, 0)).isEqualTo(OrderingQueue.Taken.ITEMS);
+    assertThat(taken).containsExactly("a", "b");
+    assertThat(queue.take(new ArrayList<>(), false, 0)).isEqualTo(OrderingQueue.Taken.DRAINED);
+  }
+
+  @Test
+  void haltDropsEverything() throws Exception {
+    queue.offer("a");
+    queue.offer("b");
+    CompletableFuture<Void> waiting = queue.offer("c");
+
+    assertThat(queue.halt()).isEqualTo(2);
+
+    assertRefused(waiting);
+    assertRefused(queue.offer("d"));
+    List<String> taken = new ArrayList<>();
+    assertThat(queue.take(taken, false, 0)).isEqualTo(OrderingQueue.Taken.HALTED);
+    assertThat(taken).isEmpty();
+    assertThat(queue.halt()).isEqualTo(-1);
+  }
+
+  @Test
+  void aTakeWithAPassedDeadlineReturnsAtOnce() throws Exception {
+    assertThat(queue.take(new ArrayList<>(), true, System.nanoTime())).isEqualTo(OrderingQueue.Taken.DEADLINE);
+    assertThatThrownBy(() -> new OrderingQueue<String>(0, Runnable::run, IllegalStateException::new))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("queueCapacity must be at least 1, got 0");
+  }
+
+  private static void assertRefused(CompletableFuture<Void> future) {
+    assertThatThrownBy(future::join).isInstanceOf(CompletionException.class)
+        .cause().isInstanceOf(ChainHaltedException.class).hasMessage("Exiting");
+  }
+}
