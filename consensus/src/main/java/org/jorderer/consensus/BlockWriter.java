@@ -72,6 +72,11 @@ public final class BlockWriter {
     return ledger.height();
   }
 
+  /** Block {@code number} as stored (Fabric's {@code support.Block}). */
+  public Block block(long number) {
+    return ledger.readBlock(number);
+  }
+
   /** The header hash of the ledger's last block. */
   public byte[] lastHash() {
     return ledger.lastHeaderHash();

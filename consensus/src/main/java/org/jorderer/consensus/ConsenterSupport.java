@@ -81,6 +81,11 @@ public final class ConsenterSupport {
     return writer.height();
   }
 
+  /** Block {@code number} as stored in the channel's ledger (Fabric's {@code Block}). */
+  public Block block(long number) {
+    return writer.block(number);
+  }
+
   /** The header hash of the ledger's last block. */
   public byte[] lastHash() {
     return writer.lastHash();

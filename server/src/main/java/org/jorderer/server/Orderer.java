@@ -15,7 +15,11 @@ import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
+import java.util.HashMap;
 import java.util.Map;
+import org.jorderer.consensus.Consenter;
+import org.jorderer.consensus.raft.ClusterSettings;
+import org.jorderer.consensus.raft.RaftConsenter;
 import org.jorderer.consensus.ConsensusMetrics;
 import org.jorderer.consensus.Consenters;
 import org.jorderer.consensus.solo.SoloConsenter;
@@ -94,7 +98,7 @@ public final class Orderer implements AutoCloseable {
     try {
       PrometheusRegistry metrics = new PrometheusRegistry();
       channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics), clock,
-          settings.deliver().expirationChecks()), signer);
+          settings.deliver().expirationChecks(), settings.cluster()), signer);
       if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
         createDemoChannel(settings, channels, clock);
       }
@@ -157,15 +161,34 @@ public final class Orderer implements AutoCloseable {
     }
   }
 
-  /** The consensus types this node runs: solo so far (etcdraft on Apache Ratis is next). */
+  /** The consensus types a node without cluster settings runs: solo. */
   public static Consenters consenters() {
-    return new Consenters(Map.of(SoloConsenter.TYPE, new SoloConsenter(SoloOptions.defaults())));
+    return consenters(null);
+  }
+
+  /**
+   * The consensus types this node runs: solo, and etcdraft (on Apache Ratis, one Ratis server for
+   * all of this node's etcdraft channels) when it has cluster settings.
+   */
+  public static Consenters consenters(ClusterSettings cluster) {
+    Map<String, Consenter> byType = new HashMap<>();
+    byType.put(SoloConsenter.TYPE, new SoloConsenter(SoloOptions.defaults()));
+    if (cluster != null) {
+      byType.put(RaftConsenter.TYPE, new RaftConsenter(cluster));
+    }
+    return new Consenters(byType);
   }
 
   /** What makes each channel's processor and chain, the chain by the channel's consensus type. */
   public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
       boolean expirationChecks) {
-    return new ChainFactory(consenters(), signer, metrics, clock, expirationChecks);
+    return chainFactory(signer, metrics, clock, expirationChecks, null);
+  }
+
+  /** As {@link #chainFactory(LocalSigner, ConsensusMetrics, Clock, boolean)}, etcdraft included when {@code cluster} is set. */
+  public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
+      boolean expirationChecks, ClusterSettings cluster) {
+    return new ChainFactory(consenters(cluster), signer, metrics, clock, expirationChecks);
   }
 
   private static void checkResolves(java.net.InetSocketAddress address, String purpose) {

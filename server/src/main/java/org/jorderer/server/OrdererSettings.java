@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.server.config.LoadedConfig;
 import org.jorderer.server.config.OrdererConfiguration;
 import org.jorderer.server.deliver.DeliverHandler;
@@ -35,6 +36,8 @@ import org.jorderer.server.tls.TlsSettings;
  * @param operationsTls {@code Operations.TLS}
  * @param keepalive {@code General.Keepalive}
  * @param prometheusMetrics {@code Metrics.Provider: prometheus}: Fabric's metrics on /metrics
+ * @param cluster this node's Raft cluster side ({@code General.Cluster.*}), or null: then the node
+ *     runs no etcdraft channels
  */
 public record OrdererSettings(
     Path dataDir,
@@ -54,7 +57,8 @@ public record OrdererSettings(
     InetSocketAddress operationsListen,
     TlsSettings operationsTls,
     OrdererServer.Keepalive keepalive,
-    boolean prometheusMetrics) {
+    boolean prometheusMetrics,
+    ClusterSettings cluster) {
 
   public static final String DEFAULT_MSP_ID = OrdererConfiguration.EMBEDDED_MSP_ID;
   public static final String DEMO_CHANNEL = "demo";
@@ -95,7 +99,8 @@ public record OrdererSettings(
         tls("Operations.TLS", c.operations().tls()),
         new OrdererServer.Keepalive(general.keepalive().serverMinInterval(), general.keepalive().serverInterval(),
             general.keepalive().serverTimeout()),
-        c.metrics().provider() == OrdererConfiguration.MetricsProvider.PROMETHEUS);
+        c.metrics().provider() == OrdererConfiguration.MetricsProvider.PROMETHEUS,
+        null); // General.Cluster is not read from orderer.yaml yet: see docs/raft.md
   }
 
   private static TlsSettings tls(String key, OrdererConfiguration.Tls tls) {
@@ -119,26 +124,33 @@ public record OrdererSettings(
     return new OrdererSettings(dataDir, ledgerDir, address, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
         operationsListen, operationsTls, keepalive,
-        prometheusMetrics);
+        prometheusMetrics, cluster);
   }
 
   public OrdererSettings withAdminListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, address, adminTls, participationEnabled, maxJoinRequestBytes,
         operationsListen, operationsTls, keepalive,
-        prometheusMetrics);
+        prometheusMetrics, cluster);
   }
 
   public OrdererSettings withMsp(Path dir, String id, boolean generate) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, dir, id, generate,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
         operationsListen, operationsTls, keepalive,
-        prometheusMetrics);
+        prometheusMetrics, cluster);
   }
 
   public OrdererSettings withOperationsListen(InetSocketAddress address) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
         demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
-        address, operationsTls, keepalive, prometheusMetrics);
+        address, operationsTls, keepalive, prometheusMetrics, cluster);
+  }
+
+  /** The same node, a consenter of etcdraft channels through {@code settings}. */
+  public OrdererSettings withCluster(ClusterSettings settings) {
+    return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
+        demoChannel, deliver, tls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
+        operationsListen, operationsTls, keepalive, prometheusMetrics, settings);
   }
 }

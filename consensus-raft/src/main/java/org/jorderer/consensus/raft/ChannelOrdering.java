@@ -1,0 +1,251 @@
+package org.jorderer.consensus.raft;
+
+import com.google.protobuf.ByteString;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.block.BlockMetadataReader;
+import org.jorderer.channel.processor.NormalResult;
+import org.jorderer.consensus.ConsenterSupport;
+import org.jorderer.consensus.cutter.BlockCutter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deterministic half of a Raft chain: turns the channel's committed Raft entries, in log order,
+ * into blocks. It depends only on the entries and on the channel's config, which itself changes
+ * only through entries, so every node cuts the same blocks with the same headers and data; each
+ * signs its own copy (metadata differs per node, as in Fabric).
+ *
+ * <ul>
+ *   <li>{@link RaftEntry.Envelopes}: each envelope goes through the block cutter (re-checked by the
+ *       channel's message processor first when the config moved since Broadcast checked it, as
+ *       Fabric's chains do); every batch the cutter returns becomes a block.
+ *   <li>{@link RaftEntry.ConfigMessage}: the pending batch is cut, then the config envelope is
+ *       written alone in its block. One made at an older config sequence is discarded on every node
+ *       (re-making it would sign a new envelope on each node, different bytes on each).
+ *   <li>{@link RaftEntry.CutMarker}: the leader's batch timer; cuts the pending batch if it is still
+ *       the block the marker names.
+ * </ul>
+ *
+ * <p>A client request (Ratis client id and call id) committed twice is applied once: the entry
+ * that repeats one of the last 100,000 requests is skipped on every node.
+ *
+ * <p>Each block's consenter metadata is etcdraft's {@code BlockMetadata} with the index of the
+ * entry that cut it. After a restart the log is applied again from its start (no snapshots yet):
+ * blocks below the ledger's height are cut under the config in force at that point of the log and
+ * checked against the stored ones (same envelopes, or the chain halts) instead of written.
+ *
+ * <p>Applied on Ratis's updater thread of the group; the batch timer reads the volatile fields.
+ */
+final class ChannelOrdering {
+  private static final Logger log = LoggerFactory.getLogger(ChannelOrdering.class);
+
+  private final ConsenterSupport support;
+  private final ConsenterSet consenters;
+  private final String channelId;
+  private final Consumer<Throwable> onFailure;
+  private static final int REMEMBERED_REQUESTS = 100_000;
+  /** The client requests of the last entries applied, oldest first. */
+  private final java.util.Set<String> recentRequests = java.util.Collections.newSetFromMap(
+      new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+          return size() > REMEMBERED_REQUESTS;
+        }
+      });
+  private BlockCutter replayCutter; // while replaying stored blocks
+  private ChannelConfig replayConfig; // the config in force at the replay's point of the log
+  private volatile long nextBlock;
+  private volatile long pendingSinceNanos;
+  private volatile int pending;
+  private volatile boolean stopped;
+
+  /**
+   * @param firstBlock the number of the first block this group's log cuts (the ledger's height
+   *     when this node's group was made)
+   */
+  ChannelOrdering(ConsenterSupport support, ConsenterSet consenters, long firstBlock, Consumer<Throwable> onFailure) {
+    this.support = Objects.requireNonNull(support, "support");
+    this.consenters = Objects.requireNonNull(consenters, "consenters");
+    this.channelId = support.channelId();
+    this.onFailure = Objects.requireNonNull(onFailure, "onFailure");
+    this.nextBlock = firstBlock;
+  }
+
+  /** The number of the block being filled. */
+  long nextBlock() {
+    return nextBlock;
+  }
+
+  /** Envelopes in the pending batch. */
+  int pending() {
+    return pending;
+  }
+
+  /** {@link System#nanoTime} when the pending batch got its first envelope on this node. */
+  long pendingSinceNanos() {
+    return pendingSinceNanos;
+  }
+
+  /** Thrown for entries applied after the chain stopped: Ratis stops applying, nothing is written. */
+  static final class ChainStopped extends IllegalStateException {
+    ChainStopped(String channelId) {
+      super("Raft chain of channel " + channelId + " is halted");
+    }
+  }
+
+  /** Entries applied after this are not written (the chain halted). */
+  void stop() {
+    stopped = true;
+  }
+
+  void failed(Throwable e) {
+    stopped = true;
+    onFailure.accept(e);
+  }
+
+  /**
+   * Applies one committed entry. Returns what the proposer is told: empty when applied, otherwise
+   * why the entry was discarded.
+   */
+  synchronized String apply(long index, String requestId, RaftEntry entry) {
+    if (stopped) {
+      throw new ChainStopped(channelId);
+    }
+    if (!recentRequests.add(requestId)) {
+      // The same client request committed twice (a retry that reached a new leader before the
+      // first copy was applied there): applied once, on every node alike, since the log decides.
+      log.debug("[channel: {}] Raft entry {} repeats request {}; not applied again", channelId, index, requestId);
+      return "";
+    }
+    String outcome = "";
+    if (entry instanceof RaftEntry.Envelopes batch) {
+      for (RaftEntry.Ordered ordered : batch.envelopes()) {
+        orderNormal(index, ordered);
+      }
+    } else if (entry instanceof RaftEntry.ConfigMessage config) {
+      outcome = orderConfig(index, config);
+    } else if (entry instanceof RaftEntry.CutMarker cut) {
+      if (cut.blockNumber() == nextBlock && cutter().pendingCount() > 0) {
+        write(index, cutter().cut(), false);
+      }
+    }
+    pending = cutter().pendingCount();
+    return outcome;
+  }
+
+  private void orderNormal(long index, RaftEntry.Ordered ordered) {
+    // Replayed envelopes of blocks already written are checked against those blocks instead.
+    if (!replaying() && ordered.configSequence() < support.sequence()) {
+      NormalResult result = support.processor().processNormal(ordered.envelope());
+      if (!result.accepted()) {
+        log.warn("[channel: {}] Discarding bad normal message: {}", channelId, result.verdict().info());
+        return;
+      }
+    }
+    if (cutter().pendingCount() == 0) {
+      pendingSinceNanos = System.nanoTime();
+    }
+    BlockCutter.Ordered cut = cutter().ordered(ordered.envelope());
+    for (List<Envelope> batch : cut.batches()) {
+      write(index, batch, false);
+    }
+    if (cut.batches().size() > 0 && cut.pending()) {
+      pendingSinceNanos = System.nanoTime();
+    }
+  }
+
+  private String orderConfig(long index, RaftEntry.ConfigMessage config) {
+    boolean replay = replaying();
+    if (!replay && config.configSequence() < support.sequence()) {
+      String why = "config update made at config sequence " + config.configSequence()
+          + " discarded: the channel's config moved to sequence " + support.sequence() + " meanwhile";
+      log.warn("[channel: {}] {}", channelId, why);
+      return why;
+    }
+    write(index, cutter().cut(), false);
+    write(index, List.of(config.envelope()), true);
+    return "";
+  }
+
+  private boolean replaying() {
+    return nextBlock < support.height();
+  }
+
+  /**
+   * The live cutter, or while replaying blocks already stored a cutter that reads the config in
+   * force at that point of the log (the live one reads today's, whose BatchSize may differ). When
+   * the replay reaches the ledger's height its pending envelopes move to the live cutter; the
+   * config is then the same, so they stay pending there as they did on the nodes that ran live.
+   */
+  private BlockCutter cutter() {
+    if (!replaying()) {
+      if (replayCutter != null) {
+        List<Envelope> pendingEnvelopes = replayCutter.cut();
+        replayCutter = null;
+        replayConfig = null;
+        for (Envelope envelope : pendingEnvelopes) {
+          if (!support.blockCutter().ordered(envelope).batches().isEmpty()) {
+            throw new IllegalStateException("channel " + channelId + ": the envelopes pending after replaying the "
+                + "Raft log cut a block under the current config; the log and the config disagree");
+          }
+        }
+      }
+      return support.blockCutter();
+    }
+    if (replayCutter == null) {
+      replayConfig = configAt(nextBlock - 1);
+      replayCutter = new BlockCutter(() -> replayConfig, seconds -> {});
+    }
+    return replayCutter;
+  }
+
+  /** The config in force after block {@code number}: that of its last config block. */
+  private ChannelConfig configAt(long number) {
+    long lastConfig = BlockMetadataReader.lastConfigIndex(support.block(number));
+    return ChannelConfig.fromConfigBlock(support.block(lastConfig), support.signer().crypto());
+  }
+
+  private void write(long index, List<Envelope> batch, boolean configBlock) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    long number = nextBlock;
+    long height = support.height();
+    if (number < height) {
+      checkStored(number, batch);
+      if (configBlock) {
+        replayConfig = ChannelConfig.fromConfigBlock(support.block(number), support.signer().crypto());
+      }
+    } else if (number == height) {
+      ByteString metadata = consenters.blockMetadata(index).toByteString();
+      Block block = support.createNextBlock(batch);
+      if (configBlock) {
+        support.writeConfigBlock(block, metadata);
+      } else {
+        support.writeBlock(block, metadata);
+      }
+    } else {
+      throw new IllegalStateException("channel " + channelId + ": Raft entry " + index + " cuts block " + number
+          + " but the ledger's height is " + height);
+    }
+    nextBlock = number + 1;
+  }
+
+  private void checkStored(long number, List<Envelope> batch) {
+    Block stored = support.block(number);
+    boolean same = stored.getData().getDataCount() == batch.size();
+    for (int i = 0; same && i < batch.size(); i++) {
+      same = stored.getData().getData(i).equals(batch.get(i).toByteString());
+    }
+    if (!same) {
+      throw new IllegalStateException("channel " + channelId + ": replaying the Raft log cuts block " + number
+          + " differently from the stored block (" + batch.size() + " envelopes, stored "
+          + stored.getData().getDataCount() + ")");
+    }
+  }
+}

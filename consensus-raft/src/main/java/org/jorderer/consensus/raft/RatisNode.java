@@ -1,0 +1,184 @@
+package org.jorderer.consensus.raft;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's one Ratis server, hosting the Raft group of every etcdraft channel it is a consenter
+ * of. Started by the first chain that joins, closed when the last one leaves. At start Ratis loads
+ * the groups already in its storage directory and asks {@link #stateMachine} for each one's state
+ * machine, possibly before that channel's chain exists: the state machine is made then and the
+ * chain binds to it later.
+ */
+final class RatisNode {
+  private static final Logger log = LoggerFactory.getLogger(RatisNode.class);
+
+  private final ClusterSettings settings;
+  private final RaftPeerId id;
+  private final RaftProperties properties;
+  private final Parameters parameters = new Parameters();
+  /** Public keys of the consenters of every group joined: the only TLS peers accepted. */
+  private final Set<ByteBuffer> members = ClusterTls.newMemberSet();
+  private final Map<RaftGroupId, ChannelStateMachine> machines = new ConcurrentHashMap<>();
+  private final AtomicLong callIds = new AtomicLong();
+  private final ClientId adminClient = ClientId.randomId();
+  private RaftServer server; // guarded by this
+  private int chains; // guarded by this
+
+  RatisNode(ClusterSettings settings) {
+    this.settings = settings;
+    this.id = ConsenterSet.peerId(settings.serverCertificatePem());
+    this.properties = properties(settings);
+    if (settings.tls() != null) {
+      GrpcTlsConfig tls = new GrpcTlsConfig(settings.tls().keyManager(), ClusterTls.pinned(members), true);
+      GrpcConfigKeys.TLS.setConf(parameters, tls);
+      GrpcConfigKeys.Server.setTlsConf(parameters, tls);
+      GrpcConfigKeys.Client.setTlsConf(parameters, tls);
+      GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
+    }
+  }
+
+  /** Pins the TLS public keys of {@code consenters} (their server and client certificates). */
+  void trust(ConsenterSet consenters) {
+    for (ConsenterSet.Member member : consenters.members()) {
+      members.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getServerTlsCert().toByteArray())));
+      members.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getClientTlsCert().toByteArray())));
+    }
+  }
+
+  RaftPeerId id() {
+    return id;
+  }
+
+  ClusterSettings settings() {
+    return settings;
+  }
+
+  /** The state machine of a channel's group, made on first ask. */
+  ChannelStateMachine stateMachine(RaftGroupId group) {
+    return machines.computeIfAbsent(group, g -> new ChannelStateMachine());
+  }
+
+  /**
+   * Starts the server if needed and makes it a member of {@code group}. Returns whether the group
+   * is new on this node (false: Ratis had it in its storage already).
+   */
+  synchronized boolean join(RaftGroup group) {
+    try {
+      if (server == null) {
+        server = RaftServer.newBuilder()
+            .setServerId(id)
+            .setProperties(properties)
+            .setParameters(parameters)
+            .setStateMachineRegistry(this::stateMachine)
+            .build();
+        server.start();
+        log.info("Raft node {} listening on {}:{} (storage {})", id, settings.listenHost(), settings.listenPort(),
+            settings.storageDir());
+      }
+      chains++;
+      for (RaftGroupId existing : server.getGroupIds()) {
+        if (existing.equals(group.getGroupId())) {
+          return false;
+        }
+      }
+      RaftClientReply reply = server.groupManagement(
+          GroupManagementRequest.newAdd(adminClient, id, callIds.incrementAndGet(), group));
+      if (!reply.isSuccess()) {
+        throw new IllegalStateException("Ratis refused to add group " + group.getGroupId() + ": " + reply);
+      }
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the Raft node " + id + " on " + settings.listenHost() + ":"
+          + settings.listenPort() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** This node's member of the group, or null before it joined or after it closed. */
+  synchronized RaftServer.Division division(RaftGroupId group) {
+    if (server == null) {
+      return null;
+    }
+    try {
+      return server.getDivision(group);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** A client that finds the group's leader by itself and retries within the submit timeout. */
+  RaftClient client(RaftGroup group) {
+    long sleepMillis = 100;
+    int attempts = (int) Math.max(1, settings.submitTimeout().toMillis() / sleepMillis);
+    return RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(group)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+            TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  /** A chain left: the last one closes the server. */
+  synchronized void leave() {
+    if (--chains > 0 || server == null) {
+      return;
+    }
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.warn("Closing Raft node {}: {}", id, e.toString());
+    }
+    server = null;
+    log.info("Raft node {} stopped", id);
+  }
+
+  private static RaftProperties properties(ClusterSettings settings) {
+    RaftProperties p = new RaftProperties();
+    GrpcConfigKeys.Server.setHost(p, settings.listenHost());
+    GrpcConfigKeys.Server.setPort(p, settings.listenPort());
+    RaftServerConfigKeys.setStorageDir(p, List.of(settings.storageDir().resolve("ratis").toFile()));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(settings.electionTimeoutMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(settings.electionTimeoutMax()));
+    // Entries carry up to maxEntryBytes of envelopes, and a config envelope may be as large as
+    // AbsoluteMaxBytes allows: leave room above Ratis's defaults.
+    long appendBuffer = Math.max(16L << 20, 4L * settings.maxEntryBytes());
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(appendBuffer + "B"));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf((appendBuffer + (1L << 20)) + "B"));
+    // Ratis wants its gRPC message limit at least 1 MiB above the append buffer.
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf((appendBuffer + (2L << 20)) + "B"));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(settings.electionTimeoutMax().multipliedBy(2)));
+    return p;
+  }
+
+  private static TimeDuration duration(java.time.Duration d) {
+    return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

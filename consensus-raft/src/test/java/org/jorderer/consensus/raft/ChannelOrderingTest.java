@@ -1,0 +1,126 @@
+package org.jorderer.consensus.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Config;
+import org.hyperledger.fabric.protos.common.ConfigGroup;
+import org.hyperledger.fabric.protos.common.ConfigValue;
+import org.hyperledger.fabric.protos.orderer.BatchSize;
+import org.jorderer.channel.ChannelConfig;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.jorderer.consensus.ConsenterSupport;
+import org.jorderer.ledger.BlockStore;
+import org.jorderer.ledger.LedgerOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The deterministic half of a Raft chain, fed committed entries directly (no Ratis). */
+class ChannelOrderingTest {
+  @TempDir
+  Path dir;
+
+  private static RaftEntry envelopes(List<Envelope> envelopes) {
+    return new RaftEntry.Envelopes(envelopes.stream().map(e -> new RaftEntry.Ordered(e, 0)).toList());
+  }
+
+  @Test
+  void cutsByCountAndByReplicatedMarkerOnlyForTheBlockItNames() throws Exception {
+    try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 10);
+        BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults())) {
+      ConsenterSupport support = cluster.support(ledger);
+      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
+          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
+      ChannelOrdering ordering = new ChannelOrdering(support, consenters, 1, e -> {});
+      List<Envelope> sent = new ArrayList<>();
+      for (int i = 0; i < 15; i++) {
+        sent.add(cluster.envelope("tx " + i));
+      }
+
+      assertThat(ordering.apply(5, "c#1", envelopes(sent.subList(0, 3)))).isEmpty();
+      assertThat(ledger.height()).isEqualTo(1);
+      assertThat(ordering.pending()).isEqualTo(3);
+      // A marker for another block number (late, or from an old leader) cuts nothing.
+      ordering.apply(6, "c#2", new RaftEntry.CutMarker(2));
+      assertThat(ledger.height()).isEqualTo(1);
+      ordering.apply(7, "c#3", new RaftEntry.CutMarker(1));
+      assertThat(ledger.height()).isEqualTo(2);
+      assertThat(ledger.readBlock(1).getData().getDataCount()).isEqualTo(3);
+      assertThat(ConsenterSet.blockMetadata(ledger.readBlock(1)).orElseThrow().getRaftIndex()).isEqualTo(7);
+      // The same marker again: block 1 is written, nothing pending.
+      ordering.apply(8, "c#4", new RaftEntry.CutMarker(1));
+      assertThat(ledger.height()).isEqualTo(2);
+
+      // 12 envelopes at MaxMessageCount 10: one block of 10, 2 pending. The same request committed
+      // again is applied once.
+      ordering.apply(9, "c#5", envelopes(sent.subList(3, 15)));
+      ordering.apply(10, "c#5", envelopes(sent.subList(3, 15)));
+      assertThat(ledger.height()).isEqualTo(3);
+      assertThat(ledger.readBlock(2).getData().getDataCount()).isEqualTo(10);
+      assertThat(ConsenterSet.blockMetadata(ledger.readBlock(2)).orElseThrow().getConsenterIdsList())
+          .containsExactly(1L, 2L, 3L);
+      assertThat(ordering.pending()).isEqualTo(2);
+      assertThat(ordering.nextBlock()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void replayingTheLogWritesNothingTwiceCutsUnderTheConfigOfItsTimeAndHaltsOnABlockCutDifferently() throws Exception {
+    try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 2);
+        BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults())) {
+      ConsenterSupport support = cluster.support(ledger);
+      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
+          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
+      List<Envelope> sent = List.of(cluster.envelope("a"), cluster.envelope("b"), cluster.envelope("c"),
+          cluster.envelope("d"));
+      new ChannelOrdering(support, consenters, 1, e -> {}).apply(3, "c#1", envelopes(sent));
+      assertThat(ledger.height()).isEqualTo(3);
+      List<Block> written = List.of(ledger.readBlock(1), ledger.readBlock(2));
+
+      // After a restart Ratis applies the log from its start again.
+      ChannelOrdering replay = new ChannelOrdering(cluster.support(ledger), consenters, 1, e -> {});
+      replay.apply(3, "c#1", envelopes(sent));
+      assertThat(ledger.height()).isEqualTo(3);
+      assertThat(List.of(ledger.readBlock(1), ledger.readBlock(2))).isEqualTo(written);
+      assertThat(replay.nextBlock()).isEqualTo(3);
+
+      // The config in force now cuts at 10 envelopes: the replay still cuts as the stored blocks
+      // were cut, under the config of their time, and the envelope left pending continues live.
+      ChannelConfig genesisConfig = ChannelConfig.fromConfigBlock(ledger.readBlock(0), cluster.signer.crypto());
+      Config config = genesisConfig.config();
+      ConfigGroup orderer = config.getChannelGroup().getGroupsOrThrow("Orderer");
+      ConfigValue batchSize = orderer.getValuesOrThrow("BatchSize").toBuilder().setValue(
+          BatchSize.parseFrom(orderer.getValuesOrThrow("BatchSize").getValue()).toBuilder().setMaxMessageCount(10)
+              .build().toByteString()).build();
+      Config larger = config.toBuilder().setChannelGroup(config.getChannelGroup().toBuilder()
+          .putGroups("Orderer", orderer.toBuilder().putValues("BatchSize", batchSize).build())).build();
+      ChannelOrdering later = new ChannelOrdering(
+          cluster.support(ledger, ChannelConfig.fromConfig(RaftCluster.CHANNEL, larger, cluster.signer.crypto())),
+          consenters, 1, e -> {});
+      Envelope e = cluster.envelope("e");
+      List<Envelope> withPending = new ArrayList<>(sent);
+      withPending.add(e);
+      later.apply(3, "c#1", envelopes(withPending));
+      assertThat(ledger.height()).isEqualTo(3);
+      assertThat(later.pending()).isEqualTo(1);
+      later.apply(4, "c#2", envelopes(List.of(cluster.envelope("f"))));
+      assertThat(ledger.height()).isEqualTo(3);
+      later.apply(5, "c#3", new RaftEntry.CutMarker(3));
+      assertThat(ledger.height()).isEqualTo(4);
+      assertThat(ledger.readBlock(3).getData().getDataCount()).isEqualTo(2);
+
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      ChannelOrdering diverging = new ChannelOrdering(cluster.support(ledger), consenters, 1, failure::set);
+      assertThatThrownBy(() -> diverging.apply(3, "c#1", envelopes(List.of(sent.get(1), sent.get(0)))))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("cuts block 1 differently from the stored block");
+      assertThat(ledger.height()).isEqualTo(4);
+    }
+  }
+}

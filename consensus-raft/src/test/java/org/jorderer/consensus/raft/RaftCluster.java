@@ -1,0 +1,191 @@
+package org.jorderer.consensus.raft;
+
+import com.google.protobuf.ByteString;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.jorderer.channel.ChannelConfig;
+import org.jorderer.channel.envelope.SignedEnvelopes;
+import org.jorderer.channel.genesis.GenesisBlock;
+import org.jorderer.channel.genesis.SoloChannelProfile;
+import org.jorderer.channel.msp.LocalSigner;
+import org.jorderer.channel.msp.MspFolder;
+import org.jorderer.channel.msp.MspGenerator;
+import org.jorderer.channel.processor.MessageProcessor;
+import org.jorderer.consensus.ConsensusMetrics;
+import org.jorderer.consensus.ConsenterSupport;
+import org.jorderer.consensus.CurrentConfig;
+import org.jorderer.ledger.BlockStore;
+import org.jorderer.ledger.LedgerOptions;
+
+/**
+ * Consenter nodes of one etcdraft channel in this JVM, on loopback: each with its own ledger, Ratis
+ * storage and port, and its own generated cluster TLS certificate named in the channel's etcdraft
+ * metadata (as configtxgen writes it) and used for mutual TLS between the nodes. The channel's organization, its orderer signer and a client
+ * are generated with long validity; all nodes sign blocks with that one orderer identity.
+ */
+final class RaftCluster implements AutoCloseable {
+  static final String CHANNEL = "raftchannel";
+  static final String MSP_ID = "RaftOrg";
+  static final Duration VALIDITY = Duration.ofDays(3650);
+
+  final Path root;
+  final int size;
+  final int[] ports;
+  final byte[][] certificates;
+  final LocalSigner signer;
+  final SignedEnvelopes client;
+  final Block genesis;
+  final Node[] nodes;
+  final boolean tls;
+
+  /** One node: its ledger and chain, while running. */
+  final class Node {
+    final int index;
+    BlockStore ledger;
+    RaftChain chain;
+
+    Node(int index) {
+      this.index = index;
+    }
+
+    void start() {
+      Path dir = root.resolve("node" + index);
+      ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
+      ConsenterSupport support = support(ledger);
+      ClusterSettings settings = ClusterSettings.defaults("127.0.0.1", ports[index], certificates[index],
+              dir.resolve("raft"))
+          .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
+          .withSubmitTimeout(Duration.ofSeconds(20));
+      if (tls) {
+        try {
+          Path folder = root.resolve("tls" + index + "/node");
+          settings = settings.withTls(ClusterTls.read(folder.resolve("signcerts/cert.pem"), folder.resolve("keystore/priv_sk")));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      chain = (RaftChain) new RaftConsenter(settings).handleChain(support);
+      chain.start();
+    }
+
+    /** Stops the node: its Ratis server and ledger close, its files stay. */
+    void stop() {
+      chain.halt();
+      ledger.close();
+      chain = null;
+      ledger = null;
+    }
+
+    boolean running() {
+      return chain != null;
+    }
+
+    List<Block> blocks() {
+      List<Block> blocks = new ArrayList<>();
+      for (long n = 0; n < ledger.height(); n++) {
+        blocks.add(ledger.readBlock(n));
+      }
+      return blocks;
+    }
+  }
+
+  RaftCluster(Path root, int size, Duration batchTimeout, int maxMessageCount) throws IOException {
+    this(root, size, batchTimeout, maxMessageCount, true);
+  }
+
+  /** @param tls mutual TLS between the nodes (else plaintext) */
+  RaftCluster(Path root, int size, Duration batchTimeout, int maxMessageCount, boolean tls) throws IOException {
+    this.tls = tls;
+    this.root = root;
+    this.size = size;
+    MspGenerator.generate(root.resolve("org/orderer"), root.resolve("org/admin"), "raftorg.example",
+        "orderer.raftorg.example", VALIDITY);
+    this.signer = LocalSigner.load(root.resolve("org/orderer"), MSP_ID);
+    this.client = new SignedEnvelopes(LocalSigner.load(root.resolve("org/admin"), MSP_ID));
+    this.ports = new int[size];
+    this.certificates = new byte[size][];
+    List<EtcdRaftProfile.ConsenterAddress> consenters = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      ports[i] = freePort();
+      // Each node's cluster TLS certificate: the signing certificate of a folder of its own.
+      Path folder = root.resolve("tls" + i);
+      MspGenerator.generate(folder.resolve("node"), folder.resolve("unused"), "tls" + i + ".example", "orderer" + i,
+          VALIDITY);
+      certificates[i] = Files.readAllBytes(folder.resolve("node/signcerts/cert.pem"));
+      consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", ports[i], certificates[i], certificates[i]));
+    }
+    SoloChannelProfile profile = new SoloChannelProfile(MSP_ID,
+        MspFolder.readMspConfig(root.resolve("org/orderer"), MSP_ID), List.of("127.0.0.1:7050"), maxMessageCount,
+        10 << 20, 2 << 20, batchTimeout);
+    this.genesis = GenesisBlock.of(CHANNEL, EtcdRaftProfile.withEtcdRaft(profile.config(), EtcdRaftProfile.metadata(consenters)), Instant.now());
+    this.nodes = new Node[size];
+    for (int i = 0; i < size; i++) {
+      nodes[i] = new Node(i);
+    }
+  }
+
+  /** A support over {@code ledger} (given the genesis block if empty), at the genesis block's config. */
+  ConsenterSupport support(BlockStore ledger) {
+    if (ledger.height() == 0) {
+      ledger.append(genesis);
+    }
+    // No config updates in these tests: the genesis block holds the config in force.
+    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto()));
+  }
+
+  /** A support over {@code ledger} whose config in force is {@code config}. */
+  ConsenterSupport support(BlockStore ledger, ChannelConfig config) {
+    CurrentConfig current = CurrentConfig.holding(config);
+    MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, Clock.systemUTC(), true);
+    return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(new PrometheusRegistry()));
+  }
+
+  void startAll() {
+    for (Node node : nodes) {
+      node.start();
+    }
+  }
+
+  Envelope envelope(String text) {
+    return client.message(CHANNEL, ByteString.copyFromUtf8(text), Instant.now()).envelope();
+  }
+
+  Node leader() {
+    for (Node node : nodes) {
+      if (node.running() && node.chain.isLeader()) {
+        return node;
+      }
+    }
+    return null;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Node node : nodes) {
+      if (node.running()) {
+        try {
+          node.stop();
+        } catch (RuntimeException e) {
+          throw new UncheckedIOException(new IOException("stopping node " + node.index, e));
+        }
+      }
+    }
+  }
+}
