@@ -165,7 +165,8 @@ public final class EnvelopeChecks {
   }
 
   /**
-   * Deliver's session check (B.7), made before every block: refused only when now is strictly
+   * Deliver's session check (Fabric's {@code common/deliver/acl.go} SessionAccessControl),
+   * made before every block: refused only when now is strictly
    * after NotAfter, with Fabric's text "deliver client identity expired 1h0m0s before".
    */
   public static Optional<String> deliverExpiry(Optional<Instant> notAfter, Instant now) {

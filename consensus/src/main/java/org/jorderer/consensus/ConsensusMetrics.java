@@ -5,7 +5,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
- * The ordering side's metrics (spec G.3): Fabric's block cutter histogram and the two ledger
+ * The ordering side's metrics ({@code orderer/common/blockcutter/metrics.go},
+ * {@code common/ledger/blkstorage/metrics.go}): Fabric's block cutter histogram and the two ledger
  * metrics its block store updates, with Fabric's names, help texts, labels and buckets. Create one
  * per registry (the names can be registered once) and hand {@link #forChannel} to each chain.
  */

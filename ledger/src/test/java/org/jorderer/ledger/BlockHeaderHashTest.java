@@ -14,7 +14,8 @@ class BlockHeaderHashTest {
   private static final HexFormat HEX = HexFormat.of();
   private static final String E = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-  // The table of §F.3, produced with Go's encoding/asn1 and crypto/sha256.
+  // Header hashes as Fabric's protoutil/blockutils.go BlockHeaderHash computes them, produced
+  // with Go's encoding/asn1 and crypto/sha256.
   @ParameterizedTest
   @CsvSource({
     "0, '', '', 300702010004000400, 1d1c288c6851505be0b47a0f8e7dfb91ab2abe6ad71cef63a3791d14588d1d0e",

@@ -68,7 +68,10 @@ public final class OrdererServer implements AutoCloseable {
     return start(settings, deliver, broadcast, executor, null);
   }
 
-  /** As above, counting Fabric's gRPC metrics (spec G.4) in {@code metrics} when it is not null. */
+  /**
+   * As above, counting Fabric's gRPC metrics ({@code common/grpcmetrics}) in {@code metrics} when
+   * it is not null.
+   */
   public static OrdererServer start(Settings settings, DeliverHandler deliver, BroadcastHandler broadcast,
       ExecutorService executor, PrometheusRegistry metrics) {
     ClientErrorLog.install();

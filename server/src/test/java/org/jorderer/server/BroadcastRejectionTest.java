@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Broadcast's refusals (spec D.3 to D.7), each with Fabric's status and info text, the stream
+ * Broadcast's refusals ({@code orderer/common/broadcast/broadcast.go} ProcessMessage,
+ * docs/broadcast.md), each with Fabric's status and info text, the stream
  * closed after it, and the metric labels Fabric uses.
  */
 class BroadcastRejectionTest {

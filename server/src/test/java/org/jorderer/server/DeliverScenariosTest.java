@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Deliver scenarios of spec §C, against a real server over a real ledger: channel
+ * The Deliver scenarios of Fabric's {@code common/deliver/deliver_test.go} (Handle) and the behaviour
+ * described in docs/deliver.md, against a real server over a real ledger: channel
  * {@code sampleorg} with 10 blocks (0 to 9), requests signed by SampleOrg. Each test names the
  * scenario it covers and asserts what the client sees and what the metrics count.
  */
@@ -106,7 +107,9 @@ class DeliverScenariosTest {
     return counted("deliver_blocks_sent", "channel", CH, "filtered", "false", "data_type", "block");
   }
 
-  // C.7, C.8, C.12, C.26: one request, one block, SUCCESS; the stream is counted open and closed once.
+  // Fabric deliver_test.go "records streams opened before streams closed", "receives messages until
+  // io.EOF is returned", "sends a success response": one request, one block, SUCCESS; the stream is
+  // counted open and closed once.
   @Test
   void aSpecifiedBlockIsSentThenSuccess() throws Exception {
     List<DeliverResponse> got = exchange(request(seek(specified(5), specified(5))));
@@ -117,7 +120,8 @@ class DeliverScenariosTest {
     assertThat(counted("deliver_streams_closed")).isEqualTo(1);
   }
 
-  // C.15, C.16: start 5, stop newest on height 10 -> blocks 5..9; metrics with Fabric's labels.
+  // Fabric deliver_test.go "when multiple blocks are requested": start 5, stop newest on height 10 ->
+  // blocks 5..9; metrics with Fabric's labels.
   @Test
   void startToNewestSendsEachBlockOnceAndCountsThem() throws Exception {
     List<DeliverResponse> got = exchange(request(seek(specified(5), newest())));
@@ -129,14 +133,15 @@ class DeliverScenariosTest {
     assertThat(completed(false)).isZero();
   }
 
-  // B.11.9: oldest to newest is the whole chain as of the request.
+  // docs/deliver.md "Start and stop positions": oldest to newest is the whole chain as of the request.
   @Test
   void oldestToNewestSendsTheWholeChain() throws Exception {
     assertThat(blockNumbers(exchange(request(seek(oldest(), newest())))))
         .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
   }
 
-  // C.17, C.18 on the file ledger: an unset start is Fabric's "not found" iterator.
+  // Fabric deliver_test.go "when seek info is configured to stop at the oldest/newest block", on the
+  // file ledger: an unset start is fileledger/impl.go's "not found" iterator.
   @Test
   void anUnsetStartIsNotFound() throws Exception {
     SeekInfo unsetStart = SeekInfo.newBuilder().setStart(SeekPosition.getDefaultInstance()).setStop(oldest()).build();
@@ -146,13 +151,14 @@ class DeliverScenariosTest {
     assertThat(completed(false)).isEqualTo(2);
   }
 
-  // B.11.7: stop oldest delivers exactly the start block.
+  // docs/deliver.md "Start and stop positions": stop oldest delivers exactly the start block.
   @Test
   void stopOldestDeliversOnlyTheStartBlock() throws Exception {
     assertThat(blockNumbers(exchange(request(seek(newest(), oldest()))))).containsExactly(9L);
   }
 
-  // C.19: newest to newest is one block, the newest when the request arrived.
+  // Fabric deliver_test.go "when seek info is configured to send just the newest block and a new block
+  // is committed ...": newest to newest is one block, the newest when the request arrived.
   @Test
   void newestToNewestIsOneBlock() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
@@ -164,7 +170,7 @@ class DeliverScenariosTest {
     }
   }
 
-  // B.2: SUCCESS keeps the stream open for the next request; others end it.
+  // Fabric deliver.go Handle: SUCCESS keeps the stream open for the next request; others end it.
   @Test
   void severalRequestsShareOneStream() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
@@ -186,7 +192,7 @@ class DeliverScenariosTest {
     assertThat(counted("deliver_streams_closed")).isEqualTo(1);
   }
 
-  // B.6: BLOCK_UNTIL_READY waits for a block not yet cut, holding no thread.
+  // Fabric deliver.go deliverBlocks: BLOCK_UNTIL_READY waits for a block not yet cut, holding no thread.
   @Test
   void blockUntilReadyWaitsForTheNextBlock() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
@@ -199,7 +205,8 @@ class DeliverScenariosTest {
     }
   }
 
-  // B.4: next_commit starts at the height.
+  // fileledger/impl.go Iterator (docs/deliver.md "Start and stop positions"): next_commit starts at the
+  // height.
   @Test
   void nextCommitWaitsForTheNextBlock() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
@@ -210,7 +217,7 @@ class DeliverScenariosTest {
     }
   }
 
-  // B.6.1: FAIL_IF_NOT_READY sends what exists, then NOT_FOUND.
+  // Fabric deliver.go deliverBlocks: FAIL_IF_NOT_READY sends what exists, then NOT_FOUND.
   @Test
   void failIfNotReadySendsWhatExistsThenNotFound() throws Exception {
     SeekInfo seek = seek(specified(8), specified(12)).toBuilder().setBehavior(SeekInfo.SeekBehavior.FAIL_IF_NOT_READY).build();
@@ -221,7 +228,8 @@ class DeliverScenariosTest {
     assertThat(completed(false)).isEqualTo(1);
   }
 
-  // C.45: FAIL_IF_NOT_READY past the height.
+  // Fabric deliver_test.go "when fail if not ready is set and the next block is unavailable":
+  // FAIL_IF_NOT_READY past the height.
   @Test
   void failIfNotReadyPastTheHeightIsNotFound() throws Exception {
     SeekInfo seek = seek(specified(HEIGHT + 2), specified(HEIGHT + 3)).toBuilder()
@@ -232,7 +240,8 @@ class DeliverScenariosTest {
     assertThat(exchange(request(atHeight))).extracting(DeliverResponse::getStatus).containsExactly(Status.NOT_FOUND);
   }
 
-  // B.11.3: a start past the height is NOT_FOUND even with a stop before it.
+  // docs/deliver.md "Start and stop positions": a start past the height is NOT_FOUND even with a stop
+  // before it.
   @Test
   void aStartPastTheHeightIsNotFoundNotBadRequest() throws Exception {
     assertThat(exchange(request(seek(specified(HEIGHT + 5), specified(1)))))
@@ -240,7 +249,7 @@ class DeliverScenariosTest {
         .containsExactly(Status.NOT_FOUND);
   }
 
-  // C.44: stop before start.
+  // Fabric deliver_test.go "when seek info start number is greater than stop number": stop before start.
   @Test
   void aStopBeforeTheStartIsBadRequest() throws Exception {
     assertThat(exchange(request(seek(newest(), specified(HEIGHT - 2)))))
@@ -250,7 +259,7 @@ class DeliverScenariosTest {
     assertThat(completed(false)).isEqualTo(1);
   }
 
-  // C.43: start and stop absent.
+  // Fabric deliver_test.go "when seek start and stop are nil": start and stop absent.
   @Test
   void missingStartOrStopIsBadRequest() throws Exception {
     assertThat(exchange(request(SeekInfo.getDefaultInstance())))
@@ -259,7 +268,8 @@ class DeliverScenariosTest {
         .extracting(DeliverResponse::getStatus).containsExactly(Status.BAD_REQUEST);
   }
 
-  // C.42: a SeekInfo that does not parse; counted, since the channel was found.
+  // Fabric deliver_test.go "when unmarshalling seek info fails": a SeekInfo that does not parse;
+  // counted, since the channel was found.
   @Test
   void aMalformedSeekInfoIsBadRequest() throws Exception {
     Envelope bad = requests.envelope(CH, ByteString.copyFromUtf8("complete-nonsense"), clock.instant());
@@ -268,16 +278,18 @@ class DeliverScenariosTest {
     assertThat(completed(false)).isEqualTo(1);
   }
 
-  // C.29 to C.33: malformed envelopes, refused before the channel is looked up and not counted.
+  // Fabric deliver_test.go "when unmarshalling the payload fails", "when the payload header is nil",
+  // "when unmarshalling the channel header fails", "when the channel header timestamp is nil" and
+  // "... is out of the time window" (both sides): refused before the channel is looked up, not counted.
   @Test
   void malformedEnvelopesAreBadRequestAndNotCounted() throws Exception {
     SeekInfo seek = seek(oldest(), oldest());
     List<Envelope> bad = List.of(
-        requests.signed(ByteString.copyFromUtf8("completely-bogus-data")),                                  // C.29
-        requests.signed(Payload.newBuilder().setData(seek.toByteString()).build().toByteString()),           // C.30
-        requests.envelope(ByteString.copyFromUtf8("complete-nonsense"), seek.toByteString()),               // C.31
-        requests.envelope(ChannelHeader.newBuilder().setChannelId(CH).build().toByteString(), seek.toByteString()), // C.32
-        requests.envelope(CH, seek, Instant.EPOCH),                                                          // C.33
+        requests.signed(ByteString.copyFromUtf8("completely-bogus-data")),
+        requests.signed(Payload.newBuilder().setData(seek.toByteString()).build().toByteString()),
+        requests.envelope(ByteString.copyFromUtf8("complete-nonsense"), seek.toByteString()),
+        requests.envelope(ChannelHeader.newBuilder().setChannelId(CH).build().toByteString(), seek.toByteString()),
+        requests.envelope(CH, seek, Instant.EPOCH),
         requests.envelope(CH, seek, clock.instant().plus(Duration.ofMinutes(16))));
     for (Envelope envelope : bad) {
       assertThat(exchange(envelope)).extracting(DeliverResponse::getStatus).containsExactly(Status.BAD_REQUEST);
@@ -288,14 +300,14 @@ class DeliverScenariosTest {
     assertThat(counted("deliver_streams_closed")).isEqualTo(bad.size());
   }
 
-  // B.3.6: the window is inclusive.
+  // Fabric deliver.go Handle's time-window check (docs/deliver.md): the window is inclusive.
   @Test
   void aTimestampExactlyAtTheWindowEdgeIsAccepted() throws Exception {
     Envelope edge = requests.envelope(CH, seek(oldest(), oldest()), clock.instant().minus(Duration.ofMinutes(15)));
     assertThat(blockNumbers(exchange(edge))).containsExactly(0L);
   }
 
-  // C.34: unknown channel, not counted.
+  // Fabric deliver_test.go "when the channel is not found": unknown channel, not counted.
   @Test
   void anUnknownChannelIsNotFound() throws Exception {
     Envelope unknown = requests.envelope("nochannel", seek(oldest(), oldest()), clock.instant());
@@ -305,7 +317,8 @@ class DeliverScenariosTest {
     assertThat(received()).isZero();
   }
 
-  // C.36: consensus already failed -> SERVICE_UNAVAILABLE before the ledger is touched.
+  // Fabric deliver_test.go "when the chain errors before reading from the chain": consensus already
+  // failed -> SERVICE_UNAVAILABLE before the ledger is touched.
   @Test
   void aFailedChainIsServiceUnavailable() throws Exception {
     channel.halt("test");
@@ -314,7 +327,8 @@ class DeliverScenariosTest {
     assertThat(completed(false)).isEqualTo(1);
   }
 
-  // C.37: BEST_EFFORT ignores the failed chain.
+  // Fabric deliver_test.go "when the seek info requests a best effort error response": BEST_EFFORT
+  // ignores the failed chain.
   @Test
   void bestEffortIgnoresAFailedChain() throws Exception {
     channel.halt("test");
@@ -324,7 +338,8 @@ class DeliverScenariosTest {
     assertThat(finalStatus(got)).isEqualTo(Status.SUCCESS);
   }
 
-  // C.38: consensus fails while a request waits.
+  // Fabric deliver_test.go "when the chain errors while reading from the chain": consensus fails while
+  // a request waits.
   @Test
   void aChainFailingWhileWaitingEndsTheWaitWithServiceUnavailable() throws Exception {
     try (DeliverClient client = orderer.deliver()) {
@@ -338,7 +353,8 @@ class DeliverScenariosTest {
     assertThat(channel.ledger().waitingCursors()).isZero();
   }
 
-  // C.39, C.40: the Readers policy refuses a bad signature.
+  // Fabric deliver_test.go "when the access evaluation fails": the Readers policy refuses a bad
+  // signature.
   @Test
   void aBadSignatureIsForbidden() throws Exception {
     Envelope good = request(seek(oldest(), oldest()));
@@ -351,7 +367,8 @@ class DeliverScenariosTest {
     assertThat(completed(false)).isEqualTo(1);
   }
 
-  // B.11.2: no header-type check; any type is served when the policy passes.
+  // Fabric deliver.go Handle checks no header type (docs/deliver.md): any type is served when the
+  // policy passes.
   @Test
   void theHeaderTypeIsNotChecked() throws Exception {
     ChannelHeader header = ChannelHeader.newBuilder()
@@ -363,7 +380,8 @@ class DeliverScenariosTest {
     assertThat(blockNumbers(exchange(odd))).containsExactly(0L);
   }
 
-  // C.35: the client cancels while waiting: the wait ends, nothing leaks, metrics record a failure.
+  // Fabric deliver_test.go "when the client disconnects before reading from the chain": the client
+  // cancels while waiting: the wait ends, nothing leaks, metrics record a failure.
   @Test
   void cancellingWhileWaitingReleasesEverything() throws Exception {
     DeliverClient client = orderer.deliver();
@@ -376,7 +394,8 @@ class DeliverScenariosTest {
     assertThat(channel.errored().fired()).isFalse();
   }
 
-  // C.56, C.57 (Fabric v3): HEADER_WITH_SIG strips the data except from config blocks.
+  // Fabric v3's deliver_test.go HEADER_WITH_SIG cases: HEADER_WITH_SIG strips the data except from
+  // config blocks.
   @Test
   void headerWithSigSendsHeadersAndMetadataButConfigBlocksWhole() throws Exception {
     SeekInfo seek = seek(oldest(), specified(3)).toBuilder()
@@ -395,7 +414,8 @@ class DeliverScenariosTest {
     }
   }
 
-  // B.7: the signer's certificate expiring mid-stream ends the session at the next block.
+  // Fabric acl.go SessionAccessControl.Evaluate (docs/deliver.md "Access during a stream"): the
+  // signer's certificate expiring mid-stream ends the session at the next block.
   @Test
   void anIdentityThatExpiresMidStreamIsForbiddenAtTheNextBlock() throws Exception {
     Instant notAfter = TestOrderer.SIGNER.identity().certificate().getNotAfter().toInstant();
@@ -409,7 +429,8 @@ class DeliverScenariosTest {
     }
   }
 
-  // C.41, B.7: a config change that takes the signer out of /Channel/Readers ends its session at the
+  // Fabric deliver_test.go "when the access expires" and acl.go SessionAccessControl.Evaluate: a
+  // config change that takes the signer out of /Channel/Readers ends its session at the
   // next block, which is not sent.
   @Test
   void aConfigChangeRevokingReadAccessIsForbiddenAtTheNextBlock() throws Exception {
@@ -444,7 +465,8 @@ class DeliverScenariosTest {
         .containsExactly(Status.FORBIDDEN);
   }
 
-  // B.7 at the start: a signer already expired when the request arrives gets FORBIDDEN and no block
+  // Fabric acl.go SessionAccessControl.Evaluate at the start: a signer already expired when the
+  // request arrives gets FORBIDDEN and no block
   // (Fabric's SessionAccessControl.Evaluate runs before the first block).
   @Test
   void aSignerAlreadyExpiredAtRequestTimeIsForbiddenBeforeAnyBlock() throws Exception {
@@ -474,7 +496,8 @@ class DeliverScenariosTest {
     assertThat(received()).isZero();
   }
 
-  // C.3: with expiration checks off, an expired signer keeps reading.
+  // Fabric deliver_test.go "Handler is initialized without expiration checks": with expiration checks
+  // off, an expired signer keeps reading.
   @Test
   void withExpirationChecksOffAnExpiredSignerIsServed() throws Exception {
     Instant notAfter = TestOrderer.SIGNER.identity().certificate().getNotAfter().toInstant();

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS and mutual TLS on the gRPC port and the admin endpoint, accepted and refused as configured,
- * and Deliver's TLS binding (spec C.55) live under mutual TLS.
+ * and Deliver's TLS binding (Fabric's {@code common/deliver/binding_test.go} TestBindingInspector)
+ * live under mutual TLS.
  */
 class TlsTest {
   @TempDir Path dir;
@@ -111,17 +112,17 @@ class TlsTest {
     TestTls tls = new TestTls(dir.resolve("tls"));
     try (TestOrderer orderer = orderer(tls, true)) {
       ChannelCredentials credentials = withClientCert(tls, tls.clientCert, tls.clientKey);
-      // C.55 c: no hash claimed.
+      // binding.go: no hash claimed ("client didn't include its TLS cert hash").
       try (DeliverClient client = new DeliverClient(orderer.connect(credentials))) {
         client.send(request(null));
         assertThat(client.untilStatus(10)).extracting(DeliverResponse::getStatus).containsExactly(Status.BAD_REQUEST);
       }
-      // C.55 e: the wrong hash.
+      // binding.go: the wrong hash ("claimed TLS cert hash is ... but actual ...").
       try (DeliverClient client = new DeliverClient(orderer.connect(credentials))) {
         client.send(request(new byte[] {1, 2, 3}));
         assertThat(client.untilStatus(10)).extracting(DeliverResponse::getStatus).containsExactly(Status.BAD_REQUEST);
       }
-      // C.55 f: SHA-256 of the certificate this connection presented.
+      // binding.go: SHA-256 of the certificate this connection presented is accepted.
       try (DeliverClient client = new DeliverClient(orderer.connect(credentials))) {
         client.send(request(tls.clientCertHash()));
         List<DeliverResponse> got = client.untilStatus(10);

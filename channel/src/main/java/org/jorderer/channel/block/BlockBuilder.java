@@ -17,10 +17,12 @@ import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.ledger.BlockHeaderHash;
 
 /**
- * Creates and signs a channel's next blocks exactly as Fabric's {@code BlockWriter} does (spec F.2
- * and F.5): previous hash = DER header hash of the last block, data hash over the envelopes, five
- * metadata slots, LAST_CONFIG tracking by config sequence, and the orderer signature over
- * {@code OrdererBlockMetadata || SignatureHeader || header DER} in the SIGNATURES slot.
+ * Creates and signs a channel's next blocks exactly as Fabric's {@code BlockWriter} does
+ * ({@code orderer/common/multichannel/blockwriter.go} CreateNextBlock, commitBlock; see
+ * docs/channel-config.md §4): previous hash = DER header hash of the last block, data hash over the
+ * envelopes, five metadata slots, LAST_CONFIG tracking by config sequence, and the orderer
+ * signature over {@code OrdererBlockMetadata || SignatureHeader || header DER} in the SIGNATURES
+ * slot.
  *
  * <p>Usage per block: {@link #createNextBlock}, then (after any config change for a config block has
  * been applied) {@link #commit} with the current config sequence. Thread-safe; calls are serialized.
@@ -128,7 +130,7 @@ public final class BlockBuilder {
     return signed;
   }
 
-  /** {@code value || signatureHeader || headerDer}: what the orderer signs (F.5). */
+  /** {@code value || signatureHeader || headerDer}: what the orderer signs (commitBlock). */
   static byte[] signedBytes(ByteString value, ByteString signatureHeader, byte[] headerDer) {
     byte[] out = new byte[value.size() + signatureHeader.size() + headerDer.length];
     value.copyTo(out, 0);

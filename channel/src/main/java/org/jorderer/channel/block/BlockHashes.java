@@ -8,7 +8,10 @@ import org.hyperledger.fabric.protos.common.BlockData;
 import org.hyperledger.fabric.protos.common.BlockHeader;
 import org.hyperledger.fabric.protos.common.BlockMetadata;
 
-/** Fabric's block templates and data hash (spec F.1, F.4); the header hash lives in the ledger module. */
+/**
+ * Fabric's block templates and data hash ({@code protoutil/blockutils.go} NewBlock, BlockDataHash);
+ * the header hash lives in the ledger module.
+ */
 public final class BlockHashes {
   /** One metadata slot per {@code BlockMetadataIndex} value: SIGNATURES .. COMMIT_HASH. */
   public static final int METADATA_SLOTS = 5;

@@ -7,7 +7,7 @@ import org.hyperledger.fabric.protos.common.LastConfig;
 import org.hyperledger.fabric.protos.common.Metadata;
 import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
 
-/** Reads the metadata slots the orderer writes (spec F.5). */
+/** Reads the metadata slots the orderer writes (Fabric's blockwriter.go commitBlock). */
 public final class BlockMetadataReader {
   private BlockMetadataReader() {}
 

@@ -26,8 +26,9 @@ import org.hyperledger.fabric.protos.common.SignatureHeader;
 import org.jorderer.channel.block.BlockHashes;
 
 /**
- * A channel's genesis block laid out as configtxgen lays it out (spec F.7): one unsigned CONFIG
- * envelope carrying the config at sequence 0, and the metadata a join block carries.
+ * A channel's genesis block laid out as configtxgen lays it out ({@code common/genesis/genesis.go}):
+ * one unsigned CONFIG envelope carrying the config at sequence 0, and the metadata a join block
+ * carries.
  */
 public final class GenesisBlock {
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -19,7 +19,11 @@ import org.jorderer.ledger.BlockHeaderHash;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** BlockWriter behaviour of spec F.2 / F.5 (Fabric's blockwriter_test cases F.T1-F.T3, F.T8). */
+/**
+ * BlockWriter behaviour of Fabric's {@code multichannel/blockwriter.go} CreateNextBlock/commitBlock
+ * (its blockwriter_test.go TestCreateBlock, TestBlockSignature, TestBlockLastConfig,
+ * TestRaceWriteConfig).
+ */
 class BlockBuilderTest {
   private static final ChannelConfig VECTORS = ChannelConfig.fromConfigBlock(Vectors.block("vectors-0.block"));
   private LocalSigner signer;

@@ -12,7 +12,8 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.config.BatchSize;
 
 /**
- * Fabric's block cutter (spec E.3): collects ordered envelopes into a pending batch and cuts it by
+ * Fabric's block cutter ({@code orderer/common/blockcutter/blockcutter.go}; steps in
+ * docs/consensus.md): collects ordered envelopes into a pending batch and cuts it by
  * the channel's {@code BatchSize} — MaxMessageCount and PreferredMaxBytes — with an envelope larger
  * than PreferredMaxBytes isolated in a block of its own. AbsoluteMaxBytes is not looked at here
  * (Broadcast's size filter enforces it); BatchTimeout belongs to the consenter's timer.
@@ -63,7 +64,8 @@ public final class BlockCutter {
   }
 
   /**
-   * Fabric's {@code Ordered}: the steps of spec E.3 in exactly that order.
+   * Fabric's {@code Ordered}: the steps listed in docs/consensus.md "Block cutter", in exactly that
+   * order.
    *
    * @throws IllegalStateException when the channel config has no orderer section (Fabric panics:
    *     an orderer cannot order for such a channel, so this is a programming error upstream)

@@ -16,9 +16,9 @@ import org.jorderer.consensus.support.TestChannel;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fabric's blockcutter_test cases (spec E.T1-E.T8): channel "mychannel", 40-byte messages (20-byte
- * payload + 20-byte signature). Fill durations go through the real metric, read back by label; the
- * clock is a counter the test advances, so durations are exact.
+ * Fabric's {@code orderer/common/blockcutter/blockcutter_test.go} cases: channel "mychannel",
+ * 40-byte messages (20-byte payload + 20-byte signature). Fill durations go through the real
+ * metric, read back by label; the clock is a counter the test advances, so durations are exact.
  */
 class BlockCutterTest {
   private static final String FILL = "blockcutter_block_fill_duration";
@@ -50,8 +50,9 @@ class BlockCutterTest {
     assertThat(BlockCutter.messageSize(Envelope.getDefaultInstance())).isZero();
   }
 
+  // blockcutter_test.go "adds the message to the pending batches"
   @Test
-  void oneMessageIsEnqueued() { // E.T1
+  void oneMessageIsEnqueued() {
     BlockCutter cutter = cutter(2, 100);
 
     BlockCutter.Ordered result = cutter.ordered(MSG);
@@ -63,8 +64,9 @@ class BlockCutterTest {
     assertThat(metricValues.histogram(FILL, "mychannel")).isEmpty();
   }
 
+  // blockcutter_test.go "when enough batches to fill the max message count are enqueued"
   @Test
-  void reachingMaxMessageCountCutsABatch() { // E.T2
+  void reachingMaxMessageCountCutsABatch() {
     BlockCutter cutter = cutter(2, 100);
 
     BlockCutter.Ordered first = cutter.ordered(MSG);
@@ -81,8 +83,9 @@ class BlockCutterTest {
     assertThat(cutter.pendingCount()).isZero();
   }
 
+  // blockcutter_test.go "when the message does not exceed max message count or preferred size"
   @Test
-  void belowBothLimitsNothingIsCut() { // E.T3
+  void belowBothLimitsNothingIsCut() {
     BlockCutter cutter = cutter(3, 100);
 
     BlockCutter.Ordered first = cutter.ordered(MSG);
@@ -95,8 +98,9 @@ class BlockCutterTest {
     assertThat(observed).isEmpty();
   }
 
+  // blockcutter_test.go "when the message is larger than the preferred max bytes"
   @Test
-  void aMessageOverPreferredMaxBytesIsIsolated() { // E.T4
+  void aMessageOverPreferredMaxBytesIsIsolated() {
     BlockCutter cutter = cutter(3, 30);
 
     BlockCutter.Ordered result = cutter.ordered(MSG);
@@ -109,8 +113,9 @@ class BlockCutterTest {
     assertThat(cutter.pendingCount()).isZero();
   }
 
+  // blockcutter_test.go "when the message causes the batch to exceed the preferred max bytes"
   @Test
-  void overflowingPreferredMaxBytesCutsThePendingBatchAndKeepsTheNewMessage() { // E.T5
+  void overflowingPreferredMaxBytesCutsThePendingBatchAndKeepsTheNewMessage() {
     BlockCutter cutter = cutter(3, 50);
     Envelope second = TestChannel.small(2);
 
@@ -131,8 +136,9 @@ class BlockCutterTest {
     assertThat(observed).containsExactly(0.1, 0.3);
   }
 
+  // blockcutter_test.go "when the new message is larger than the preferred max bytes"
   @Test
-  void anOversizedMessageAfterPendingOnesGivesTwoBatches() { // E.T6
+  void anOversizedMessageAfterPendingOnesGivesTwoBatches() {
     BlockCutter cutter = cutter(3, 50);
     Envelope big = TestChannel.sized(1000, 0, 7);
 
@@ -149,8 +155,9 @@ class BlockCutterTest {
     assertThat(cutter.pendingCount()).isZero();
   }
 
+  // blockcutter_test.go "when the orderer config cannot be retrieved"
   @Test
-  void missingOrdererConfigIsRefusedClearly() { // E.T7
+  void missingOrdererConfigIsRefusedClearly() {
     config.set(TestChannel.configWithoutOrderer("mychannel"));
     BlockCutter cutter = new BlockCutter(config::get, observed::add, nanos::get);
 
@@ -162,8 +169,9 @@ class BlockCutterTest {
         .hasMessage("block cutter: no channel config available");
   }
 
+  // blockcutter_test.go Cut: "cuts an empty batch"
   @Test
-  void cuttingAnEmptyCutterGivesNothingAndRecordsNothing() { // E.T8
+  void cuttingAnEmptyCutterGivesNothingAndRecordsNothing() {
     BlockCutter cutter = cutter(2, 100);
 
     assertThat(cutter.cut()).isEmpty();
@@ -191,7 +199,8 @@ class BlockCutterTest {
     cutter.ordered(TestChannel.small(2));
 
     // MaxMessageCount lowered to 1 while two messages are pending; the next one also overflows
-    // PreferredMaxBytes (now 100 -> 80): overflow cut first, then the count cut (spec E.3).
+    // PreferredMaxBytes (now 100 -> 80): overflow cut first, then the count cut (blockcutter.go
+    // Ordered).
     config.set(TestChannel.config("mychannel", 1, 1000, 80, "1s", 1));
     BlockCutter.Ordered result = cutter.ordered(TestChannel.small(3));
 

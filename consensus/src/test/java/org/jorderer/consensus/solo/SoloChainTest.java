@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fabric's solo scenarios (spec E.S1-E.S10) on the real block cutter, a real ledger and the vectors'
- * signer. Fabric's mock-cutter flags are reproduced by batch limits: CutNext = MaxMessageCount
- * reached, IsolatedTx = an envelope over PreferredMaxBytes, CutAncestors = PreferredMaxBytes
- * overflowed.
+ * Fabric's solo tests ({@code orderer/consensus/solo/consensus_test.go}) on the real block cutter,
+ * a real ledger and the vectors' signer. Fabric's mock-cutter flags are reproduced by batch limits:
+ * CutNext = MaxMessageCount reached, IsolatedTx = an envelope over PreferredMaxBytes, CutAncestors
+ * = PreferredMaxBytes overflowed.
  */
 class SoloChainTest {
   private static final int BIG = 10 * 1024 * 1024;
@@ -69,7 +69,7 @@ class SoloChainTest {
   }
 
   @Test
-  void haltBeforeTimeoutWritesNothing() { // E.S1
+  void haltBeforeTimeoutWritesNothing() { // TestHaltBeforeTimeout
     SoloFixture f = fixture(100, BIG, "1h");
     SoloChain chain = f.started();
 
@@ -84,7 +84,7 @@ class SoloChainTest {
   }
 
   @Test
-  void aFullBatchIsWrittenAtOnce() { // E.S2
+  void aFullBatchIsWrittenAtOnce() { // TestStart
     SoloFixture f = fixture(1, BIG, "1ms");
     SoloChain chain = f.started();
     Envelope msg = TestChannel.small(1);
@@ -99,7 +99,7 @@ class SoloChainTest {
   }
 
   @Test
-  void orderAfterHaltFailsWithExiting() { // E.S3
+  void orderAfterHaltFailsWithExiting() { // TestOrderAfterHalt
     SoloFixture f = fixture(1, BIG, "1h");
     SoloChain chain = f.started();
 
@@ -112,7 +112,7 @@ class SoloChainTest {
   }
 
   @Test
-  void batchTimerCutsAndIsReArmedWithTheTimeoutReadWhenItStarts() { // E.S4
+  void batchTimerCutsAndIsReArmedWithTheTimeoutReadWhenItStarts() { // TestBatchTimer
     SoloFixture f = fixture(100, BIG, "1ms");
     SoloChain chain = f.started();
 
@@ -134,7 +134,7 @@ class SoloChainTest {
   }
 
   @Test
-  void aFilledBatchStopsTheTimerAndTheNextTimerReadsTheNewTimeout() { // E.S5
+  void aFilledBatchStopsTheTimerAndTheNextTimerReadsTheNewTimeout() { // TestBatchTimerHaltOnFilledBatch
     SoloFixture f = fixture(2, BIG, "1h");
     SoloChain chain = f.started();
 
@@ -152,7 +152,7 @@ class SoloChainTest {
   }
 
   @Test
-  void anOversizedEnvelopeAfterAPendingOneWritesTwoBlocks() { // E.S6
+  void anOversizedEnvelopeAfterAPendingOneWritesTwoBlocks() { // TestLargeMsgStyleMultiBatch
     SoloFixture f = fixture(100, 50, "1h");
     SoloChain chain = f.started();
     Envelope big = TestChannel.sized(100, 0, 2);
@@ -166,7 +166,7 @@ class SoloChainTest {
   }
 
   @Test
-  void envelopesCheckedAgainstAnOlderConfigAreReValidated() { // E.S9 (normal messages)
+  void envelopesCheckedAgainstAnOlderConfigAreReValidated() { // TestRevalidation (normal messages)
     fixture = new SoloFixture(dir, TestChannel.config("sampleorg", 1, BIG, BIG, "1h", 1));
     SoloChain chain = fixture.started();
     Envelope valid = TestChannel.signedTransaction(SoloFixture.SIGNER, "sampleorg", "valid");
@@ -204,7 +204,7 @@ class SoloChainTest {
   }
 
   @Test
-  void aPendingEnvelopeLeftByAnOverflowIsCutByTheTimer() { // E.S10
+  void aPendingEnvelopeLeftByAnOverflowIsCutByTheTimer() { // TestPendingMsgCutByTimeout
     SoloFixture f = fixture(100, 50, "300ms");
     SoloChain chain = f.started();
 

@@ -4,7 +4,10 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-/** Fabric's Broadcast metrics (spec G.2): names, help texts, labels and default buckets. */
+/**
+ * Fabric's Broadcast metrics ({@code orderer/common/broadcast/metrics.go}): names, help texts,
+ * labels and default buckets.
+ */
 public final class BroadcastMetrics {
   private final Histogram validateDuration;
   private final Histogram enqueueDuration;
@@ -31,7 +34,7 @@ public final class BroadcastMetrics {
   }
 
   /**
-   * Records one processed envelope (spec D.8).
+   * Records one processed envelope, as {@code broadcast.go} ProcessMessage does.
    *
    * @param enqueueSeconds negative when the envelope never reached the chain
    */

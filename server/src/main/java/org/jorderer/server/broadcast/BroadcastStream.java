@@ -222,7 +222,10 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     }
   }
 
-  /** Fabric's channel-header extraction with its error texts (spec D.4). */
+  /**
+   * Fabric's channel-header extraction with its error texts ({@code multichannel/registrar.go}
+   * BroadcastChannelSupport).
+   */
   private static ChannelHeader channelHeader(Envelope envelope) throws RejectedEnvelope {
     String prefix = "could not determine channel ID: ";
     Payload payload;

@@ -4,8 +4,9 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
- * Fabric's Deliver metrics (spec G.1), with its names, help texts and labels. The orderer's
- * Deliver is neither filtered nor private-data, so those two labels are constant.
+ * Fabric's Deliver metrics ({@code common/deliver/metrics.go}), with its names, help texts and
+ * labels. The orderer's Deliver is neither filtered nor private-data, so those two labels are
+ * constant.
  */
 public final class DeliverMetrics {
   static final String FILTERED = "false";

@@ -29,11 +29,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Deliver RPC, as an event-driven state machine (spec B.2 to B.7). Nothing here blocks: a
- * request waiting for a block not yet cut is a pending cursor future, a client that is not reading
- * parks the stream until gRPC reports it ready again, and every event (request, block, readiness,
- * cancellation, consensus failure) is run through one {@link SynchronizationContext}, so the state
- * below needs no locks.
+ * One Deliver RPC, as an event-driven state machine (Fabric's {@code common/deliver/deliver.go}
+ * Handle/deliverBlocks, with {@code acl.go} SessionAccessControl; see docs/deliver.md). Nothing
+ * here blocks: a request waiting for a block not yet cut is a pending cursor future, a client that
+ * is not reading parks the stream until gRPC reports it ready again, and every event (request,
+ * block, readiness, cancellation, consensus failure) is run through one
+ * {@link SynchronizationContext}, so the state below needs no locks.
  *
  * <p>Inbound flow control is manual: the next request is read only after the current one ended
  * with SUCCESS, as Fabric's loop does.
@@ -172,7 +173,7 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
     });
   }
 
-  // ---- one request (spec B.3) ----
+  // ---- one request (deliver.go deliverBlocks; checks in docs/deliver.md's order) ----
 
   private void startRequest(Envelope envelope) {
     if (ended) {
@@ -285,7 +286,7 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
         + handler.settings.timeWindow() + " from the orderer's clock " + now);
   }
 
-  // ---- the delivery loop (spec B.6) ----
+  // ---- the delivery loop (deliver.go deliverBlocks' block loop) ----
 
   /** Moves the current request as far as it can go without waiting. */
   private void pump() {
@@ -417,7 +418,7 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
 
   // ---- endings ----
 
-  /** A request refused before it was counted (spec B.3 steps 1 to 8). */
+  /** A request refused before it was counted (the first checks in docs/deliver.md). */
   private void reject(Status status, String channelId, String reason) {
     log.warn("[channel: {}] Rejecting deliver request for {}: {}", channelId, client, reason);
     sendStatusAndEnd(status);

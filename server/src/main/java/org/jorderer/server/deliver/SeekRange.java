@@ -6,8 +6,9 @@ import org.hyperledger.fabric.protos.orderer.SeekPosition;
 
 /**
  * Where a Deliver request starts and stops, resolved against the ledger height exactly as Fabric's
- * file ledger and deliver handler do (spec B.4, B.5), quirks included. Block numbers are unsigned
- * 64-bit values held in {@code long}s and compared as such.
+ * file ledger and deliver handler do ({@code fileledger/impl.go} Iterator, {@code deliver.go}
+ * deliverBlocks; tables in docs/deliver.md "Start and stop positions"), quirks included. Block
+ * numbers are unsigned 64-bit values held in {@code long}s and compared as such.
  *
  * @param start the first block number the iterator yields
  * @param notFound the start is past the height (or unset): every read answers NOT_FOUND

@@ -10,9 +10,9 @@ import javax.net.ssl.SSLSession;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
 
 /**
- * Fabric's TLS binding check (spec B.8): with mutual TLS, a Deliver request must carry in its
- * channel header the SHA-256 of the DER certificate the client presented on this connection, so a
- * signed request cannot be replayed over someone else's connection.
+ * Fabric's TLS binding check ({@code common/deliver/binding.go}): with mutual TLS, a Deliver
+ * request must carry in its channel header the SHA-256 of the DER certificate the client presented
+ * on this connection, so a signed request cannot be replayed over someone else's connection.
  */
 final class TlsBinding {
   private final boolean mutualTls;

@@ -14,7 +14,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Fabric's gRPC server metrics (spec G.4, {@code common/grpcmetrics}) for every RPC of the server
+ * Fabric's gRPC server metrics ({@code common/grpcmetrics}) for every RPC of the server
  * it is installed on: requests received and completed, their duration by status code and, for
  * streams, messages received and sent. Names, help texts and labels are Fabric's; durations use
  * the default buckets as Fabric's do.

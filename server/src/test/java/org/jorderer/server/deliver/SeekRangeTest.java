@@ -10,7 +10,7 @@ import org.hyperledger.fabric.protos.orderer.SeekPosition;
 import org.hyperledger.fabric.protos.orderer.SeekSpecified;
 import org.junit.jupiter.api.Test;
 
-/** B.4 and B.5, the start/stop table, including the unsigned and quirky corners. */
+/** docs/deliver.md "Start and stop positions", including the unsigned and quirky corners. */
 class SeekRangeTest {
   private static final SeekPosition OLDEST = SeekPosition.newBuilder().setOldest(SeekOldest.getDefaultInstance()).build();
   private static final SeekPosition NEWEST = SeekPosition.newBuilder().setNewest(SeekNewest.getDefaultInstance()).build();
@@ -44,7 +44,7 @@ class SeekRangeTest {
     assertThat(range(at(3), NEWEST, 10).stop()).isEqualTo(9);
     assertThat(range(at(3), NEXT, 10).stop()).isZero();
     assertThat(range(at(3), UNSET, 10).stop()).isZero();
-    // B.11.5: stop newest with start at the height gives a stop below the start, and no error.
+    // docs/deliver.md: stop newest with start at the height gives a stop below the start, no error.
     assertThat(range(NEXT, NEWEST, 10)).isEqualTo(new SeekRange(10, false, 9));
   }
 

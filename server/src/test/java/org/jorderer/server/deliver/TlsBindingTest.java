@@ -8,8 +8,10 @@ import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.junit.jupiter.api.Test;
 
 /**
- * C.53 to C.55 without a TLS connection: the inspector's decisions when there is no client
- * certificate to compare with. The cases with a real mutual-TLS connection come with TLS support.
+ * Fabric's {@code common/deliver/binding_test.go} (TestBindingInspectorBadInit,
+ * TestNoopBindingInspector, TestBindingInspector) without a TLS connection: the inspector's
+ * decisions when there is no client certificate to compare with. The cases with a real mutual-TLS
+ * connection come with TLS support.
  */
 class TlsBindingTest {
   private final ChannelHeader withHash = ChannelHeader.newBuilder()
