@@ -104,7 +104,7 @@ class DiskFullTest {
         // Blocks already stored are served while the disk is full.
         try (DeliverClient deliver = new DeliverClient(connection)) {
           deliver.send(new SeekRequests(LocalSigner.load(settings.adminMspDir(), settings.mspId()))
-              .envelope("demo", seek(specified(0), specified(1))));
+              .envelope("demo", seek(specified(0), specified(1)), Instant.now()));
           List<DeliverResponse> answers = deliver.untilStatus(20);
           assertThat(answers).extracting(r -> r.hasBlock() ? "block " + r.getBlock().getHeader().getNumber()
               : r.getStatus().name()).containsExactly("block 0", "block 1", "SUCCESS");

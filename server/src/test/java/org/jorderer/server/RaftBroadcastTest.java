@@ -110,7 +110,7 @@ class RaftBroadcastTest {
       for (ManagedChannel connection : connections) {
         try (DeliverClient deliver = new DeliverClient(connection)) {
           deliver.send(seeks.envelope(CHANNEL,
-              SeekRequests.seek(SeekRequests.oldest(), SeekRequests.specified(height - 1))));
+              SeekRequests.seek(SeekRequests.oldest(), SeekRequests.specified(height - 1)), Instant.now()));
           List<Block> blocks = new ArrayList<>();
           for (DeliverResponse response : deliver.untilStatus(30)) {
             if (response.hasBlock()) {
