@@ -51,40 +51,47 @@ class GracefulShutdownTest {
         "--operations-listen", "127.0.0.1:0")
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-    // The node binds port 0 and says which port it got: no probe-then-close race with other tests.
-    // Logback may print its own status lines first (it warns that logback-test.xml is on the
-    // classpath twice); the node's first line of its own is the one that matters.
-    String serving = out.readLine();
-    while (serving != null && !serving.startsWith("jorderer is serving")) {
-      serving = out.readLine();
-    }
-    assertThat(serving).startsWith("jorderer is serving");
-    Matcher bound = Pattern.compile("serving on 127\\.0\\.0\\.1:(\\d+) ").matcher(serving);
-    assertThat(bound.find()).as(serving).isTrue();
-    int port = Integer.parseInt(bound.group(1));
-
-    SignedEnvelopes envelopes = new SignedEnvelopes(LocalSigner.load(data.resolve("admin-msp"), "JordererMSP"));
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-    ManagedChannel connection = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
-      List<Load> streams = new ArrayList<>();
-      for (int s = 0; s < 4; s++) {
-        List<SignedEnvelopes.SignedEnvelope> batch = new ArrayList<>();
-        for (int i = 0; i < 3_000; i++) {
-          batch.add(envelopes.message("demo", ByteString.copyFrom(new byte[256]), Instant.now()));
+      BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+      // The node binds port 0 and says which port it got: no probe-then-close race with other tests.
+      // Logback may print its own status lines first (it warns that logback-test.xml is on the
+      // classpath twice); the node's first line of its own is the one that matters.
+      String serving = out.readLine();
+      while (serving != null && !serving.startsWith("jorderer is serving")) {
+        serving = out.readLine();
+      }
+      assertThat(serving).startsWith("jorderer is serving");
+      Matcher bound = Pattern.compile("serving on 127\\.0\\.0\\.1:(\\d+) ").matcher(serving);
+      assertThat(bound.find()).as(serving).isTrue();
+      int port = Integer.parseInt(bound.group(1));
+
+      SignedEnvelopes envelopes = new SignedEnvelopes(LocalSigner.load(data.resolve("admin-msp"), "JordererMSP"));
+      ManagedChannel connection = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      try {
+        List<Load> streams = new ArrayList<>();
+        for (int s = 0; s < 4; s++) {
+          List<SignedEnvelopes.SignedEnvelope> batch = new ArrayList<>();
+          for (int i = 0; i < 3_000; i++) {
+            batch.add(envelopes.message("demo", ByteString.copyFrom(new byte[256]), Instant.now()));
+          }
+          streams.add(new Load(connection, batch, acknowledged));
         }
-        streams.add(new Load(connection, batch, acknowledged));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (acknowledged.size() < 1_000 && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertThat(acknowledged).as("load is flowing when the signal arrives").hasSizeGreaterThanOrEqualTo(1_000);
+        new ProcessBuilder("kill", "-TERM", Long.toString(node.pid())).start().waitFor();
+        assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the node stops").isTrue();
+      } finally {
+        connection.shutdownNow();
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (acknowledged.size() < 1_000 && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      assertThat(acknowledged).as("load is flowing when the signal arrives").hasSizeGreaterThanOrEqualTo(1_000);
-      new ProcessBuilder("kill", "-TERM", Long.toString(node.pid())).start().waitFor();
-      assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the node stops").isTrue();
+
     } finally {
-      connection.shutdownNow();
+      if (node.isAlive()) { // a failed assertion must not leave the node running
+        node.destroyForcibly();
+      }
     }
 
     Set<String> stored = new HashSet<>();
