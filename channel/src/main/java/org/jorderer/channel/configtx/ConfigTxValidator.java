@@ -335,29 +335,11 @@ public final class ConfigTxValidator {
 
   /** Fabric's {@code protoutil.EnvelopeToConfigUpdate} with its error texts. */
   static ConfigUpdateEnvelope toConfigUpdate(Envelope envelope) throws ConfigUpdateException {
-    Payload payload;
+    ByteString data = EnvelopeOfType.data(envelope, HeaderType.CONFIG_UPDATE);
     try {
-      payload = Payload.parseFrom(envelope.getPayload());
+      return ConfigUpdateEnvelope.parseFrom(data);
     } catch (InvalidProtocolBufferException e) {
-      throw new ConfigUpdateException("error unmarshalling Payload: " + ProtoErrors.text(e));
-    }
-    if (!payload.hasHeader()) {
-      throw new ConfigUpdateException("envelope must have a Header");
-    }
-    ChannelHeader header;
-    try {
-      header = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader());
-    } catch (InvalidProtocolBufferException e) {
-      throw new ConfigUpdateException("error unmarshalling ChannelHeader: " + ProtoErrors.text(e));
-    }
-    if (header.getType() != HeaderType.CONFIG_UPDATE_VALUE) {
-      throw new ConfigUpdateException("invalid type " + ProtoErrors.headerTypeName(header.getType())
-          + ", expected CONFIG_UPDATE");
-    }
-    try {
-      return ConfigUpdateEnvelope.parseFrom(payload.getData());
-    } catch (InvalidProtocolBufferException e) {
-      throw new ConfigUpdateException("error unmarshalling message for type CONFIG_UPDATE: " + ProtoErrors.text(e));
+      throw EnvelopeOfType.unparsable(HeaderType.CONFIG_UPDATE, e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package org.jorderer.channel.processor;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import java.time.Clock;
@@ -15,6 +16,7 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.config.OrdererConfig;
 import org.jorderer.channel.configtx.ConfigTxValidator;
 import org.jorderer.channel.configtx.ConfigUpdateException;
+import org.jorderer.channel.configtx.EnvelopeOfType;
 import org.jorderer.channel.configtx.ProtoErrors;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.msp.LocalSigner;
@@ -172,27 +174,11 @@ public final class MessageProcessor {
 
   /** Fabric's {@code UnmarshalEnvelopeOfType(env, CONFIG, ...)} with its error texts. */
   private static ConfigEnvelope configEnvelopeOf(Envelope envelope) throws ConfigUpdateException {
+    ByteString data = EnvelopeOfType.data(envelope, HeaderType.CONFIG);
     try {
-      Payload payload = Payload.parseFrom(envelope.getPayload());
-      if (!payload.hasHeader()) {
-        throw new ConfigUpdateException("envelope must have a Header");
-      }
-      ChannelHeader header;
-      try {
-        header = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader());
-      } catch (InvalidProtocolBufferException e) {
-        throw new ConfigUpdateException("error unmarshalling ChannelHeader: " + ProtoErrors.text(e));
-      }
-      if (header.getType() != HeaderType.CONFIG_VALUE) {
-        throw new ConfigUpdateException("invalid type " + ProtoErrors.headerTypeName(header.getType()) + ", expected CONFIG");
-      }
-      try {
-        return ConfigEnvelope.parseFrom(payload.getData());
-      } catch (InvalidProtocolBufferException e) {
-        throw new ConfigUpdateException("error unmarshalling message for type CONFIG: " + ProtoErrors.text(e));
-      }
+      return ConfigEnvelope.parseFrom(data);
     } catch (InvalidProtocolBufferException e) {
-      throw new ConfigUpdateException("error unmarshalling Payload: " + ProtoErrors.text(e));
+      throw EnvelopeOfType.unparsable(HeaderType.CONFIG, e);
     }
   }
 }
