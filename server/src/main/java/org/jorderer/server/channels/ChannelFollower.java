@@ -3,7 +3,6 @@ package org.jorderer.server.channels;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,7 +51,11 @@ final class ChannelFollower implements AutoCloseable {
   private volatile ManagedChannel connection;
   private ChannelConfig config; // the config in force for the next block; owned by the thread
 
-  ChannelFollower(String channelId, BlockStore ledger, Block joinBlock, CryptoProvider crypto, LocalSigner signer) {
+  private final java.time.Clock clock;
+  /** @param clock the node's clock, which stamps the follower's Deliver requests */
+  ChannelFollower(String channelId, BlockStore ledger, Block joinBlock, CryptoProvider crypto, LocalSigner signer,
+      java.time.Clock clock) {
+    this.clock = clock;
     this.channelId = channelId;
     this.ledger = ledger;
     this.joinBlock = joinBlock;
@@ -127,7 +130,7 @@ final class ChannelFollower implements AutoCloseable {
         }
       });
       stream.onNext(requests.seek(channelId,
-          SeekPositions.seek(SeekPositions.specified(ledger.height()), SeekPositions.specified(-1L)), Instant.now()));
+          SeekPositions.seek(SeekPositions.specified(ledger.height()), SeekPositions.specified(-1L)), clock.instant()));
       log.info("[channel: {}] Pulling blocks from {} starting at block {}", channelId, endpoint, ledger.height());
       while (running) {
         Object next = responses.poll(1, TimeUnit.SECONDS);

@@ -233,7 +233,8 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   }
 
   private void follow(String channelId, Block joinBlock) {
-    ChannelFollower follower = new ChannelFollower(channelId, ledgers.openOrCreate(channelId), joinBlock, crypto, signer);
+    ChannelFollower follower = new ChannelFollower(channelId, ledgers.openOrCreate(channelId), joinBlock, crypto, signer,
+        chains.clock());
     followers.put(channelId, follower);
     follower.start();
     log.info("[channel: {}] Joined at config block {}: pulling its blocks from the channel's orderers", channelId,
