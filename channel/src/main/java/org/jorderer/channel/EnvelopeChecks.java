@@ -21,13 +21,12 @@ import org.jorderer.channel.policy.SignedData;
 /**
  * The per-envelope checks Deliver makes against a channel config, with Fabric's messages: the
  * signature filter on {@code /Channel/Readers} and the creator's expiry. Broadcast's checks are
- * {@link org.jorderer.channel.processor.MessageProcessor}'s (the Broadcast methods here are
- * deprecated and go once nothing calls them).
+ * {@link org.jorderer.channel.processor.MessageProcessor}'s, and only its.
  */
 public final class EnvelopeChecks {
   private EnvelopeChecks() {}
 
-  /** What a check decided; the message is the text Fabric returns in Broadcast's {@code info}. */
+  /** What a check decided; the message is the text Fabric gives the client. */
   public record Verdict(Outcome outcome, String message) {
     private static final Verdict ACCEPTED = new Verdict(Outcome.ACCEPTED, "");
 
@@ -40,41 +39,11 @@ public final class EnvelopeChecks {
     }
   }
 
-  /** Maps onto Broadcast's statuses: FORBIDDEN only for policy failures, as Fabric's ClassifyError. */
+  /** Maps onto Fabric's statuses: FORBIDDEN only for policy failures. */
   public enum Outcome {
     ACCEPTED,
     FORBIDDEN,
     BAD_REQUEST
-  }
-
-  /**
-   * Broadcast's standard channel filters after the empty check, in Fabric's order: size, expiry (if
-   * the orderer capability enables it), then the signature filter on {@code /Channel/Writers}
-   * ({@code /Channel/Orderer/Writers} in maintenance mode).
-   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
-   *     Fabric's statuses); kept only until the server and the chains call it instead.
-   */
-  @Deprecated
-  public static Verdict broadcast(ChannelConfig config, Envelope envelope, Instant now) {
-    Verdict size = size(config, envelope);
-    if (!size.accepted()) {
-      return size;
-    }
-    // Parsed once for both filters (Fabric parses twice; the outcome is the same).
-    List<SignedData> signedData;
-    try {
-      signedData = SignedData.fromEnvelope(envelope);
-    } catch (IllegalArgumentException e) {
-      return new Verdict(Outcome.BAD_REQUEST, "could not convert message to signedData: " + e.getMessage());
-    }
-    OrdererConfig orderer = ordererOf(config);
-    if (orderer.capabilities().ordererExpirationCheck()) {
-      Verdict expiry = expiry(config, signedData.get(0).identity(), now);
-      if (!expiry.accepted()) {
-        return expiry;
-      }
-    }
-    return policy(config, signedData, PolicyTree.CHANNEL_WRITERS, PolicyTree.ORDERER_WRITERS);
   }
 
   /**
@@ -111,49 +80,6 @@ public final class EnvelopeChecks {
       return new Verdict(Outcome.FORBIDDEN, result.reason() + ": permission denied");
     }
     return Verdict.accept();
-  }
-
-  /**
-   * Fabric's size filter: payload + signature bytes against BatchSize.AbsoluteMaxBytes.
-   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
-   *     Fabric's statuses); kept only until the server and the chains call it instead.
-   */
-  @Deprecated
-  public static Verdict size(ChannelConfig config, Envelope envelope) {
-    long size = (long) envelope.getPayload().size() + envelope.getSignature().size();
-    long max = ordererOf(config).batchSize().absoluteMaxBytes();
-    if (size > max) {
-      return new Verdict(Outcome.BAD_REQUEST,
-          "message payload is " + size + " bytes and exceeds maximum allowed " + max + " bytes");
-    }
-    return Verdict.accept();
-  }
-
-  /**
-   * Broadcast's expiration filter: refused when now is at or after the creator's NotAfter.
-   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
-   *     Fabric's statuses); kept only until the server and the chains call it instead.
-   */
-  @Deprecated
-  public static Verdict broadcastExpiry(Envelope envelope, Instant now) {
-    return broadcastExpiry(null, envelope, now);
-  }
-
-  /**
-   * {@link #broadcastExpiry(Envelope, Instant)}, taking NotAfter from the channel's identity cache
-   * when the creator is there (same certificate, so the same answer, without parsing it again).
-   * @deprecated Broadcast's rules are {@link org.jorderer.channel.processor.MessageProcessor}'s (one copy,
-   *     Fabric's statuses); kept only until the server and the chains call it instead.
-   */
-  @Deprecated
-  public static Verdict broadcastExpiry(ChannelConfig config, Envelope envelope, Instant now) {
-    List<SignedData> signedData;
-    try {
-      signedData = SignedData.fromEnvelope(envelope);
-    } catch (IllegalArgumentException e) {
-      return new Verdict(Outcome.BAD_REQUEST, "could not convert message to signedData: " + e.getMessage());
-    }
-    return expiry(config, signedData.get(0).identity(), now);
   }
 
   private static Verdict expiry(ChannelConfig config, ByteString creator, Instant now) {

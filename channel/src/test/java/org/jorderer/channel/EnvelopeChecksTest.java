@@ -1,5 +1,7 @@
 package org.jorderer.channel;
 
+import org.hyperledger.fabric.protos.common.Status;
+import org.jorderer.channel.support.BroadcastRules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -54,10 +56,15 @@ class EnvelopeChecksTest {
     String ordererReadersFailed = "implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy "
         + "requires 1 of the 'Readers' sub-policies to be satisfied: permission denied";
 
-    assertThat(EnvelopeChecks.broadcast(channel(ConsensusType.State.STATE_NORMAL), envelope, Instant.now()).accepted()).isTrue();
+    assertThat(BroadcastRules.verdict(channel(ConsensusType.State.STATE_NORMAL), envelope, Instant.now()).accepted()).isTrue();
     assertThat(EnvelopeChecks.deliver(channel(ConsensusType.State.STATE_NORMAL), envelope).accepted()).isTrue();
-    assertThat(EnvelopeChecks.broadcast(channel(ConsensusType.State.STATE_MAINTENANCE), envelope, Instant.now()))
-        .isEqualTo(new Verdict(Outcome.FORBIDDEN, ordererWritersFailed));
+    // Broadcast refuses normal messages outright in maintenance mode (msgprocessor's maintenance
+    // rule comes first); the orderer-writers policy is what a config update then has to meet.
+    assertThat(BroadcastRules.verdict(channel(ConsensusType.State.STATE_MAINTENANCE), envelope, Instant.now()))
+        .isEqualTo(new org.jorderer.channel.processor.Verdict(Status.SERVICE_UNAVAILABLE,
+            "normal transactions are rejected: maintenance mode"));
+    assertThat(EnvelopeChecks.signatureFilter(channel(ConsensusType.State.STATE_MAINTENANCE), envelope,
+        "/Channel/Writers", "/Channel/Orderer/Writers")).isEqualTo(new Verdict(Outcome.FORBIDDEN, ordererWritersFailed));
     assertThat(EnvelopeChecks.deliver(channel(ConsensusType.State.STATE_MAINTENANCE), envelope))
         .isEqualTo(new Verdict(Outcome.FORBIDDEN, ordererReadersFailed));
   }
@@ -74,8 +81,8 @@ class EnvelopeChecksTest {
     Envelope envelope = ChannelFixture.envelope("ch", "Org2MSP", applicationClient);
     int size = envelope.getPayload().size() + envelope.getSignature().size();
 
-    assertThat(EnvelopeChecks.broadcast(small, envelope, Instant.now())).isEqualTo(new Verdict(Outcome.BAD_REQUEST,
-        "message payload is " + size + " bytes and exceeds maximum allowed 100 bytes"));
+    assertThat(BroadcastRules.verdict(small, envelope, Instant.now())).isEqualTo(new org.jorderer.channel.processor.Verdict(
+        Status.BAD_REQUEST, "message payload is " + size + " bytes and exceeds maximum allowed 100 bytes"));
   }
 
   @Test
@@ -85,8 +92,8 @@ class EnvelopeChecksTest {
     Envelope headerless = Envelope.newBuilder().setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("x"))
         .build().toByteString()).build();
 
-    assertThat(EnvelopeChecks.broadcast(config, garbage, Instant.now())).isEqualTo(new Verdict(Outcome.BAD_REQUEST,
-        "could not convert message to signedData: proto: cannot parse invalid wire-format data"));
+    assertThat(BroadcastRules.verdict(config, garbage, Instant.now())).isEqualTo(new org.jorderer.channel.processor.Verdict(
+        Status.BAD_REQUEST, "could not convert message to signedData: proto: cannot parse invalid wire-format data"));
     assertThat(EnvelopeChecks.deliver(config, headerless))
         .isEqualTo(new Verdict(Outcome.BAD_REQUEST, "could not convert message to signedData: Missing Header"));
   }

@@ -1,5 +1,6 @@
 package org.jorderer.channel;
 
+import org.jorderer.channel.support.BroadcastRules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -96,7 +97,7 @@ class FabricVectorsTest {
     PolicyResult result = VECTORS.evaluate(PolicyTree.CHANNEL_WRITERS, SignedData.fromEnvelope(envelope));
 
     assertThat(result.satisfied()).as(result.reason()).isTrue();
-    assertThat(EnvelopeChecks.broadcast(VECTORS, envelope, Instant.parse("2026-11-26T00:00:00Z")).accepted()).isTrue();
+    assertThat(BroadcastRules.verdict(VECTORS, envelope, Instant.parse("2026-11-26T00:00:00Z")).accepted()).isTrue();
   }
 
   @Test
@@ -104,13 +105,13 @@ class FabricVectorsTest {
     Envelope envelope = Vectors.envelope("broadcast-vectors-message-badsig.env");
 
     PolicyResult result = VECTORS.evaluate(PolicyTree.CHANNEL_WRITERS, SignedData.fromEnvelope(envelope));
-    EnvelopeChecks.Verdict verdict = EnvelopeChecks.broadcast(VECTORS, envelope, Instant.parse("2026-11-26T00:00:00Z"));
+    org.jorderer.channel.processor.Verdict verdict = BroadcastRules.verdict(VECTORS, envelope, Instant.parse("2026-11-26T00:00:00Z"));
 
     assertThat(result.satisfied()).isFalse();
     assertThat(result.reason()).isEqualTo("implicit policy evaluation failed - 0 sub-policies were satisfied, "
         + "but this policy requires 1 of the 'Writers' sub-policies to be satisfied");
-    assertThat(verdict.outcome()).isEqualTo(EnvelopeChecks.Outcome.FORBIDDEN);
-    assertThat(verdict.message()).isEqualTo("implicit policy evaluation failed - 0 sub-policies were satisfied, "
+    assertThat(verdict.status()).isEqualTo(org.hyperledger.fabric.protos.common.Status.FORBIDDEN);
+    assertThat(verdict.info()).isEqualTo("implicit policy evaluation failed - 0 sub-policies were satisfied, "
         + "but this policy requires 1 of the 'Writers' sub-policies to be satisfied: permission denied");
   }
 

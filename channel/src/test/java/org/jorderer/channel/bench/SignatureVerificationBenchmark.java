@@ -16,7 +16,6 @@ import org.hyperledger.fabric.protos.common.HeaderType;
 import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.SignatureHeader;
 import org.jorderer.channel.ChannelConfig;
-import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.channel.crypto.CryptoProvider;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.policy.PolicyResult;
@@ -101,9 +100,12 @@ public class SignatureVerificationBenchmark {
     return config.evaluate(PolicyTree.CHANNEL_WRITERS, signedData);
   }
 
-  /** What Broadcast runs per envelope: size, expiry, payload parse, then the Writers policy. */
+  /**
+   * What Broadcast runs per envelope, through the channel's message processor: maintenance, empty,
+   * size, expiry, payload parse, then the Writers policy.
+   */
   @Benchmark
-  public EnvelopeChecks.Verdict broadcastChecks() {
-    return EnvelopeChecks.broadcast(config, envelope, now);
+  public org.jorderer.channel.processor.Verdict broadcastChecks() {
+    return org.jorderer.channel.support.BroadcastRules.verdict(config, envelope, now);
   }
 }

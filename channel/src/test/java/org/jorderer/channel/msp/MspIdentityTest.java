@@ -1,5 +1,6 @@
 package org.jorderer.channel.msp;
 
+import org.jorderer.channel.support.BroadcastRules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,7 +59,7 @@ class MspIdentityTest {
     Envelope envelope = ChannelFixture.envelope("ch", MSP_ID, member);
 
     assertThat(writers(config, envelope).satisfied()).isTrue();
-    assertThat(EnvelopeChecks.broadcast(config, envelope, Instant.now()).accepted()).isTrue();
+    assertThat(BroadcastRules.verdict(config, envelope, Instant.now()).accepted()).isTrue();
   }
 
   @Test
@@ -71,9 +72,9 @@ class MspIdentityTest {
         .isInstanceOf(IdentityException.class)
         .hasMessage("the supplied identity is not valid: x509: certificate signed by unknown authority");
     assertThat(writers(config, envelope)).isEqualTo(PolicyResult.failed(WRITERS_FAILED));
-    EnvelopeChecks.Verdict verdict = EnvelopeChecks.broadcast(config, envelope, Instant.now());
-    assertThat(verdict.outcome()).isEqualTo(EnvelopeChecks.Outcome.FORBIDDEN);
-    assertThat(verdict.message()).isEqualTo(WRITERS_FAILED + ": permission denied");
+    org.jorderer.channel.processor.Verdict verdict = BroadcastRules.verdict(config, envelope, Instant.now());
+    assertThat(verdict.status()).isEqualTo(org.hyperledger.fabric.protos.common.Status.FORBIDDEN);
+    assertThat(verdict.info()).isEqualTo(WRITERS_FAILED + ": permission denied");
   }
 
   @Test
@@ -100,10 +101,9 @@ class MspIdentityTest {
     assertThat(writers(config, envelope).satisfied()).isTrue();
     assertThat(identity.expiresAt()).isEqualTo(notAfter);
     // Broadcast's expiration filter refuses at and after NotAfter ...
-    assertThat(EnvelopeChecks.broadcast(config, envelope, Instant.now()))
-        .isEqualTo(new EnvelopeChecks.Verdict(EnvelopeChecks.Outcome.BAD_REQUEST, "broadcast client identity expired"));
-    assertThat(EnvelopeChecks.broadcastExpiry(envelope, notAfter).accepted()).isFalse();
-    assertThat(EnvelopeChecks.broadcastExpiry(envelope, notAfter.minusSeconds(1)).accepted()).isTrue();
+    assertThat(BroadcastRules.verdict(config, envelope, notAfter)).isEqualTo(new org.jorderer.channel.processor.Verdict(
+        org.hyperledger.fabric.protos.common.Status.BAD_REQUEST, "broadcast client identity expired"));
+    assertThat(BroadcastRules.verdict(config, envelope, notAfter.minusSeconds(1)).accepted()).isTrue();
     // ... Deliver's session check only strictly after it.
     Optional<Instant> creatorNotAfter = EnvelopeChecks.creatorNotAfter(identity.serialized());
     assertThat(creatorNotAfter).contains(notAfter);
