@@ -1,20 +1,18 @@
 package org.jorderer.ledger;
 
+import org.jorderer.ledger.testing.SmallTmpfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.common.Block;
 import org.jorderer.ledger.testing.TestChain;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,23 +24,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DiskFullAppendTest {
   @TempDir Path dir;
+  private SmallTmpfs tmpfs;
   private Path mount;
-  private boolean mounted;
 
   @BeforeEach
   void mountSmallTmpfs() throws Exception {
-    mount = Files.createDirectories(dir.resolve("tmpfs"));
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(mounted, "this test needs to mount a small tmpfs (run as root, as CI does): " + out);
+    tmpfs = SmallTmpfs.mount(dir, "1m");
+    mount = tmpfs.path();
   }
 
   @AfterEach
   void unmount() throws Exception {
-    if (mounted) {
-      new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    if (tmpfs != null) {
+      tmpfs.close();
     }
   }
 

@@ -1,5 +1,6 @@
 package org.jorderer.server;
 
+import org.jorderer.ledger.testing.SmallTmpfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.jorderer.server.support.SeekRequests.seek;
 import static org.jorderer.server.support.SeekRequests.specified;
@@ -14,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,7 +40,6 @@ import org.jorderer.server.support.BroadcastClient;
 import org.jorderer.server.support.DeliverClient;
 import org.jorderer.server.support.SeekRequests;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,23 +53,19 @@ class DiskFullTest {
   private static final ByteString BIG = ByteString.copyFrom(new byte[16 * 1024]); // more than a page per block
 
   @TempDir Path dir;
+  private SmallTmpfs tmpfs;
   private Path mount;
-  private boolean mounted;
 
   @BeforeEach
   void mountSmallTmpfs() throws Exception {
-    mount = Files.createDirectories(dir.resolve("tmpfs"));
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    Assumptions.assumeTrue(mounted, "this test needs to mount a small tmpfs (run as root, as CI does): " + out);
+    tmpfs = SmallTmpfs.mount(dir, "4m");
+    mount = tmpfs.path();
   }
 
   @AfterEach
   void unmount() throws Exception {
-    if (mounted) {
-      new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    if (tmpfs != null) {
+      tmpfs.close();
     }
   }
 
