@@ -2,8 +2,6 @@ package org.jorderer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -15,16 +13,10 @@ import picocli.CommandLine;
 /** {@code jorderer bench} and {@code jorderer broadcast}: help texts, output to a pipe, latencies. */
 class BenchCommandTest {
   @TempDir Path dir;
-  private StringWriter out = new StringWriter();
-  private StringWriter err = new StringWriter();
+  private final CommandRun cli = new CommandRun();
 
   private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    CommandLine cmd = Jorderer.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
+    return cli.run(args);
   }
 
   private static CommandLine.Model.CommandSpec spec(String... path) {
@@ -38,7 +30,7 @@ class BenchCommandTest {
   @Test
   void benchBroadcastHelpStatesTheDefaultsItRunsWith() {
     assertThat(run("bench", "broadcast", "--help")).isZero();
-    String help = out.toString();
+    String help = cli.out();
     Matcher shape = Pattern.compile("(\\d+) streams, (\\d+) envelopes").matcher(help);
     assertThat(shape.find()).as(help).isTrue();
 
@@ -60,9 +52,9 @@ class BenchCommandTest {
   void benchDeliverHelpNamesEveryMode() {
     assertThat(run("bench", "deliver", "--help")).isZero();
     for (BenchDeliverCommand.Mode mode : BenchDeliverCommand.Mode.values()) {
-      assertThat(out.toString()).contains(mode.name());
+      assertThat(cli.out()).contains(mode.name());
     }
-    assertThat(out.toString()).contains("catchup, wait, fanout, spread");
+    assertThat(cli.out()).contains("catchup, wait, fanout, spread");
   }
 
   @Test
@@ -84,19 +76,19 @@ class BenchCommandTest {
       String adminMsp = data.resolve("admin-msp").toString();
 
       assertThat(run("broadcast", "--count", "30", "--streams", "3", "--size", "64", "--address", address,
-          "--msp-dir", adminMsp)).as(err.toString()).isZero();
-      assertThat(out.toString()).contains("30 envelopes of 64 bytes over 3 stream(s)").doesNotContain("\r");
-      assertThat(err.toString()).doesNotContain("\r").contains("30/30 done in ");
+          "--msp-dir", adminMsp)).as(cli.err()).isZero();
+      assertThat(cli.out()).contains("30 envelopes of 64 bytes over 3 stream(s)").doesNotContain("\r");
+      assertThat(cli.err()).doesNotContain("\r").contains("30/30 done in ");
 
       assertThat(run("bench", "broadcast", "--count", "40", "--streams", "2", "--size", "64", "--address", address,
-          "--msp-dir", adminMsp)).as(out + "\n" + err).isZero();
-      assertThat(out.toString() + err).doesNotContain("\r");
-      assertThat(err.toString()).contains("40/40 done in ");
-      Matcher toSuccess = Pattern.compile("send to SUCCESS: p50 (-?\\d+) ms").matcher(out.toString());
+          "--msp-dir", adminMsp)).as(cli.out() + "\n" + cli.err()).isZero();
+      assertThat(cli.out() + cli.err()).doesNotContain("\r");
+      assertThat(cli.err()).contains("40/40 done in ");
+      Matcher toSuccess = Pattern.compile("send to SUCCESS: p50 (-?\\d+) ms").matcher(cli.out());
       Matcher toDelivery = Pattern.compile("send to delivery: p50 (-?\\d+) ms, p99 (-?\\d+) ms, max (-?\\d+) ms \\(40 of 40 delivered\\)")
-          .matcher(out.toString());
-      assertThat(toSuccess.find()).as(out.toString()).isTrue();
-      assertThat(toDelivery.find()).as(out.toString()).isTrue();
+          .matcher(cli.out());
+      assertThat(toSuccess.find()).as(cli.out()).isTrue();
+      assertThat(toDelivery.find()).as(cli.out()).isTrue();
       assertThat(Integer.parseInt(toSuccess.group(1))).isNotNegative();
       assertThat(Integer.parseInt(toDelivery.group(1))).isNotNegative();
       assertThat(Integer.parseInt(toDelivery.group(3))).isGreaterThanOrEqualTo(Integer.parseInt(toDelivery.group(1)));

@@ -2,8 +2,6 @@ package org.jorderer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.hyperledger.fabric.protos.common.Block;
@@ -11,21 +9,14 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.ledger.testing.Vectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code jorderer channel} (osnadmin's calls) and {@code jorderer fetch} against a running node. */
 class ChannelAndFetchCommandTest {
   @TempDir Path dir;
-  private StringWriter out = new StringWriter();
-  private StringWriter err = new StringWriter();
+  private final CommandRun cli = new CommandRun();
 
   private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    CommandLine cmd = Jorderer.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
+    return cli.run(args);
   }
 
   @Test
@@ -37,29 +28,29 @@ class ChannelAndFetchCommandTest {
       String adminMsp = data.resolve("admin-msp").toString();
 
       assertThat(run("channel", "join", "-o", admin, "-b",
-          Vectors.block("appchannel-insecure-solo-genesis.block").toString())).as(out.toString()).isZero();
-      assertThat(out.toString()).startsWith("Status: 201\n").contains("\"name\":\"appchannel\"");
+          Vectors.block("appchannel-insecure-solo-genesis.block").toString())).as(cli.out()).isZero();
+      assertThat(cli.out()).startsWith("Status: 201\n").contains("\"name\":\"appchannel\"");
 
       assertThat(run("channel", "list", "-o", admin)).isZero();
-      assertThat(out.toString()).contains("\"name\":\"appchannel\"").contains("\"name\":\"demo\"");
+      assertThat(cli.out()).contains("\"name\":\"appchannel\"").contains("\"name\":\"demo\"");
 
       assertThat(run("channel", "join", "-o", admin, "-b",
           Vectors.block("appchannel-insecure-solo-genesis.block").toString())).isOne();
-      assertThat(out.toString()).isEqualTo("Status: 405\n{\"error\":\"cannot join: channel already exists\"}\n");
+      assertThat(cli.out()).isEqualTo("Status: 405\n{\"error\":\"cannot join: channel already exists\"}\n");
 
       Path config = dir.resolve("demo-config.block");
       assertThat(run("fetch", "config", "-c", "demo", "-o", config.toString(), "--address", grpc,
-          "--msp-dir", adminMsp)).as(err.toString()).isZero();
-      assertThat(out.toString()).isEqualTo("Received block: 0\n");
+          "--msp-dir", adminMsp)).as(cli.err()).isZero();
+      assertThat(cli.out()).isEqualTo("Received block: 0\n");
       assertThat(ChannelConfig.fromConfigBlock(Block.parseFrom(Files.readAllBytes(config))).channelId()).isEqualTo("demo");
 
       assertThat(run("fetch", "7", "-c", "demo", "--address", grpc, "--msp-dir", adminMsp)).isOne();
-      assertThat(err.toString()).contains("NOT_FOUND");
+      assertThat(cli.err()).contains("NOT_FOUND");
 
       assertThat(run("channel", "remove", "-o", admin, "-c", "appchannel")).isZero();
-      assertThat(out.toString()).isEqualTo("Status: 204\n");
+      assertThat(cli.out()).isEqualTo("Status: 204\n");
       assertThat(run("channel", "list", "-o", admin, "-c", "appchannel")).isOne();
-      assertThat(out.toString()).startsWith("Status: 404\n");
+      assertThat(cli.out()).startsWith("Status: 404\n");
     }
   }
 }

@@ -2,8 +2,6 @@ package org.jorderer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +22,6 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.msp.LocalSigner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code jorderer channel config | signconfigtx | update} against a running node. */
 class ChannelConfigUpdateCommandTest {
@@ -32,16 +29,10 @@ class ChannelConfigUpdateCommandTest {
       + "supported by this orderer yet; the channel config was not changed\n";
 
   @TempDir Path dir;
-  private StringWriter out = new StringWriter();
-  private StringWriter err = new StringWriter();
+  private final CommandRun cli = new CommandRun();
 
   private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    CommandLine cmd = Jorderer.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
+    return cli.run(args);
   }
 
   /**
@@ -77,8 +68,8 @@ class ChannelConfigUpdateCommandTest {
 
       Path configBlock = dir.resolve("config.block");
       assertThat(run(concat(new String[] {"channel", "config", "-c", "demo", "--block", configBlock.toString()}, as)))
-          .as(err.toString()).isZero();
-      assertThat(out.toString()).contains("\"channel_group\"").contains("\"max_message_count\": 500");
+          .as(cli.err()).isZero();
+      assertThat(cli.out()).contains("\"channel_group\"").contains("\"max_message_count\": 500");
       ChannelConfig config = ChannelConfig.fromConfigBlock(Block.parseFrom(Files.readAllBytes(configBlock)));
 
       // signconfigtx: one ConfigSignature by the admin, re-wrapped into an envelope it signed.
@@ -86,7 +77,7 @@ class ChannelConfigUpdateCommandTest {
       Envelope unsigned = unsignedBatchSizeUpdate(config, "demo", 100);
       Files.write(update, unsigned.toByteArray());
       assertThat(run(concat(new String[] {"channel", "signconfigtx", "-f", update.toString()}, as)))
-          .as(err.toString()).isZero();
+          .as(cli.err()).isZero();
       LocalSigner admin = LocalSigner.load(adminMsp, "JordererMSP");
       Envelope signed = Envelope.parseFrom(Files.readAllBytes(update));
       Payload payload = Payload.parseFrom(signed.getPayload());
@@ -111,26 +102,26 @@ class ChannelConfigUpdateCommandTest {
 
       // update, for another channel than the file's: refused before sending, as peer does.
       assertThat(run(concat(new String[] {"channel", "update", "-c", "other", "-f", update.toString()}, as))).isOne();
-      assertThat(err.toString()).contains("mismatched channel ID demo != other");
+      assertThat(cli.err()).contains("mismatched channel ID demo != other");
 
       // update of an unknown channel: the orderer's answer for a channel it does not serve.
       Path nowhere = dir.resolve("nowhere.pb");
       Files.write(nowhere, unsignedBatchSizeUpdate(config, "nosuch", 100).toByteArray());
       assertThat(run(concat(new String[] {"channel", "update", "-c", "nosuch", "-f", nowhere.toString()}, as))).isOne();
-      assertThat(out.toString()).isEqualTo("Status: BAD_REQUEST (400)\nInfo: channel creation request not allowed "
+      assertThat(cli.out()).isEqualTo("Status: BAD_REQUEST (400)\nInfo: channel creation request not allowed "
           + "because the orderer system channel is not defined\n");
 
       // update of demo: the orderer's answer printed; SUCCESS once the server processes config updates.
       int code = run(concat(new String[] {"channel", "update", "-c", "demo", "-f", update.toString(), "--as-is"}, as));
-      assertThat(out.toString()).isIn("Status: SUCCESS (200)\n", NOT_YET);
-      assertThat(code).isEqualTo(out.toString().equals(NOT_YET) ? 1 : 0);
+      assertThat(cli.out()).isIn("Status: SUCCESS (200)\n", NOT_YET);
+      assertThat(code).isEqualTo(cli.out().equals(NOT_YET) ? 1 : 0);
       if (code == 0) {
         // The config block is written after the answer: poll until it is there.
         long deadline = System.nanoTime() + 20_000_000_000L;
         boolean updated = false;
         while (!updated && System.nanoTime() < deadline) {
           updated = run(concat(new String[] {"channel", "config", "-c", "demo"}, as)) == 0
-              && out.toString().contains("\"max_message_count\": 100");
+              && cli.out().contains("\"max_message_count\": 100");
         }
         assertThat(updated).as("config block with max_message_count 100").isTrue();
       }
@@ -147,18 +138,18 @@ class ChannelConfigUpdateCommandTest {
     Path msp = Path.of(System.getProperty("jorderer.vectors")).resolve("msp");
     assertThat(run("channel", "signconfigtx", "-f", file.toString(), "--msp-dir", msp.toString(), "--msp-id", "SampleOrg"))
         .isOne();
-    assertThat(err.toString()).isEqualTo("Error: Invalid channel create transaction : bad type\n");
+    assertThat(cli.err()).isEqualTo("Error: Invalid channel create transaction : bad type\n");
     assertThat(Files.readAllBytes(file)).isEqualTo(message.toByteArray());
   }
 
   @Test
   void helpShowsExamples() {
     assertThat(run("channel", "update", "--help")).isZero();
-    assertThat(out.toString()).contains("jorderer channel update -c mychannel -f update.pb");
+    assertThat(cli.out()).contains("jorderer channel update -c mychannel -f update.pb");
     assertThat(run("channel", "signconfigtx", "--help")).isZero();
-    assertThat(out.toString()).contains("jorderer channel signconfigtx -f update.pb");
+    assertThat(cli.out()).contains("jorderer channel signconfigtx -f update.pb");
     assertThat(run("channel", "config", "--help")).isZero();
-    assertThat(out.toString()).contains("jorderer channel config -c mychannel");
+    assertThat(cli.out()).contains("jorderer channel config -c mychannel");
   }
 
   private static String[] concat(String[] a, String[] b) {
