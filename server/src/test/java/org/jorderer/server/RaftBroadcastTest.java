@@ -24,6 +24,7 @@ import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
+import org.jorderer.channel.msp.TlsCa;
 import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
@@ -52,15 +53,19 @@ class RaftBroadcastTest {
     LocalSigner admin = LocalSigner.load(dir.resolve("org/admin"), MSP_ID);
     List<EtcdRaftProfile.ConsenterAddress> consenters = new ArrayList<>();
     List<ClusterSettings> clusters = new ArrayList<>();
+    // The organization's TLS CA goes into its MSP's tlscacerts/, so the channel config names it.
+    TlsCa tlsCa = TlsCa.generate("raftorg.example", validity);
+    Files.createDirectories(orgMsp.resolve("tlscacerts"));
+    Files.writeString(orgMsp.resolve("tlscacerts/ca.pem"), tlsCa.certificatePem());
     for (int i = 0; i < 3; i++) {
       Path tls = dir.resolve("tls" + i);
-      MspGenerator.generate(tls.resolve("node"), tls.resolve("unused"), "tls" + i + ".example", "orderer" + i, validity);
-      byte[] cert = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
+      tlsCa.issue("orderer" + i + ".raftorg.example", List.of("127.0.0.1"), validity).write(tls, "server");
+      byte[] cert = Files.readAllBytes(tls.resolve("server.crt"));
       int port = freePort();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
           .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
-          .withTls(ClusterTls.read(tls.resolve("node/signcerts/cert.pem"), tls.resolve("node/keystore/priv_sk"))));
+          .withTls(ClusterTls.read(tls.resolve("server.crt"), tls.resolve("server.key"))));
     }
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID, MspFolder.readMspConfig(orgMsp, MSP_ID),
         List.of("127.0.0.1:7050"), 4, 10 << 20, 2 << 20, Duration.ofMillis(200));

@@ -18,8 +18,11 @@ import java.util.concurrent.ForkJoinPool;
  *     ({@code General.Cluster.ServerCertificate}, else {@code General.TLS.Certificate}): the node is
  *     the consenter whose {@code server_tls_cert} has the same public key, as in Fabric
  * @param storageDir the Ratis log and this module's small state files ({@code Consensus.WALDir})
- * @param electionTimeoutMin Raft election timeout, lower bound
- * @param electionTimeoutMax Raft election timeout, upper bound
+ * @param electionTimeoutMin a fixed Raft election timeout for this node, lower bound, or null (the
+ *     default): then the channel's etcdraft Options decide ({@link RaftTiming})
+ * @param electionTimeoutMax a fixed Raft election timeout, upper bound; null exactly when the lower is
+ * @param tickIntervalOverride {@code Consensus.TickIntervalOverride}: replaces the channels'
+ *     TickInterval on this node, or null
  * @param submitTimeout how long one proposal may take (elections included) before Broadcast is
  *     answered SERVICE_UNAVAILABLE
  * @param queueCapacity envelopes waiting to be proposed, at most (Broadcast pushes back beyond)
@@ -30,21 +33,25 @@ import java.util.concurrent.ForkJoinPool;
  * @param tls mutual TLS between consenters, or null for plaintext (loopback and tests only)
  */
 public record ClusterSettings(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir,
-    Duration electionTimeoutMin, Duration electionTimeoutMax, Duration submitTimeout, int queueCapacity,
+    Duration electionTimeoutMin, Duration electionTimeoutMax, Duration tickIntervalOverride, Duration submitTimeout, int queueCapacity,
     int maxEntryBytes, int maxInflightEntries, Executor handOffExecutor, ClusterTls tls) {
 
   public ClusterSettings {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(serverCertificatePem, "serverCertificatePem");
     Objects.requireNonNull(storageDir, "storageDir");
-    Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
-    Objects.requireNonNull(electionTimeoutMax, "electionTimeoutMax");
     Objects.requireNonNull(submitTimeout, "submitTimeout");
     Objects.requireNonNull(handOffExecutor, "handOffExecutor");
     if (listenPort < 1 || listenPort > 65_535) {
       throw new IllegalArgumentException("cluster listen port " + listenPort + " is not a port");
     }
-    if (electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
+    if ((electionTimeoutMin == null) != (electionTimeoutMax == null)) {
+      throw new IllegalArgumentException("election timeout min and max are set together or not at all");
+    }
+    if (tickIntervalOverride != null && (tickIntervalOverride.isZero() || tickIntervalOverride.isNegative())) {
+      throw new IllegalArgumentException("tick interval override " + tickIntervalOverride + " must be positive");
+    }
+    if (electionTimeoutMin != null && electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
       throw new IllegalArgumentException("election timeout max " + electionTimeoutMax + " must exceed min "
           + electionTimeoutMin);
     }
@@ -54,28 +61,38 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
   }
 
   /**
-   * Defaults: elections after 1-2 s without a leader (Fabric's 500 ms x ElectionTick 10 waits 5 s),
-   * 10 s per proposal, 10,000 queued envelopes, 1 MiB entries, 4 proposals in flight; plaintext.
+   * Defaults: election timeouts from each channel's etcdraft Options (Fabric's 500 ms x
+   * ElectionTick 10 gives 5-10 s), 10 s per proposal, 10,000 queued envelopes, 1 MiB entries, 4
+   * proposals in flight; plaintext.
    */
   public static ClusterSettings defaults(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir) {
-    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, Duration.ofSeconds(1),
-        Duration.ofSeconds(2), Duration.ofSeconds(10), 10_000, 1 << 20, 4, ForkJoinPool.commonPool(), null);
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, null, null, null,
+        Duration.ofSeconds(10), 10_000, 1 << 20, 4, ForkJoinPool.commonPool(), null);
   }
 
+  /** A fixed election timeout for this node, whatever the channels' Options say (tests). */
   public ClusterSettings withElectionTimeout(Duration min, Duration max) {
-    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, min, max, submitTimeout,
-        queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor, tls);
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, min, max,
+        tickIntervalOverride, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor, tls);
+  }
+
+  /** {@code Consensus.TickIntervalOverride}: this node's tick instead of the channels' TickInterval. */
+  public ClusterSettings withTickIntervalOverride(Duration tick) {
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
+        electionTimeoutMax, tick, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor,
+        tls);
   }
 
   public ClusterSettings withSubmitTimeout(Duration timeout) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, timeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor, tls);
+        electionTimeoutMax, tickIntervalOverride, timeout, queueCapacity, maxEntryBytes, maxInflightEntries,
+        handOffExecutor, tls);
   }
 
   /** The same settings over mutual TLS with {@code clusterTls}. */
   public ClusterSettings withTls(ClusterTls clusterTls) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor,
-        clusterTls);
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries,
+        handOffExecutor, clusterTls);
   }
 }

@@ -2,134 +2,156 @@ package org.jorderer.consensus.raft;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
-import java.security.cert.CertificateException;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.jorderer.channel.msp.LocalSigner;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Mutual TLS between consenters ({@code General.Cluster.ClientCertificate}/{@code ServerCertificate}
- * and their keys, else the general listener's): this node presents {@code certificate}, and accepts
- * a peer (as server or as client) only if the peer's certificate carries the public key of a
- * consenter of a channel this node hosts, as Fabric pins cluster members by their certificates
- * (orderer/common/cluster/comm.go, {@code CompareCertificate}). Everything else is refused and
- * logged.
+ * This node's cluster TLS credentials (Fabric's {@code General.Cluster.*}): the server key pair it
+ * presents to consenters dialing it ({@code ServerCertificate}/{@code ServerPrivateKey}), the
+ * client key pair it presents when it dials them ({@code ClientCertificate}/{@code
+ * ClientPrivateKey}), and extra root CAs for checking their certificates ({@code RootCAs}), next
+ * to the TLS root CAs of the channels' orderer organizations. Which peers are accepted is
+ * {@link ClusterTrust}'s business.
  *
- * @param privateKey this node's cluster TLS key
- * @param certificate this node's cluster TLS certificate (used as client and as server)
+ * @param serverKey the key of {@code serverCertificate}
+ * @param serverCertificate presented when a peer dials this node; the node is the consenter whose
+ *     {@code server_tls_cert} carries its public key
+ * @param clientKey the key of {@code clientCertificate}
+ * @param clientCertificate presented when this node dials a peer (Raft traffic and proposals);
+ *     peers accept it only as a consenter's {@code client_tls_cert}
+ * @param rootCas {@code General.Cluster.RootCAs}: roots trusted for peers' certificates in addition
+ *     to the channels' orderer organizations' TLS roots
  */
-public record ClusterTls(PrivateKey privateKey, X509Certificate certificate) {
-  private static final Logger log = LoggerFactory.getLogger(ClusterTls.class);
+public record ClusterTls(PrivateKey serverKey, X509Certificate serverCertificate, PrivateKey clientKey,
+    X509Certificate clientCertificate, List<X509Certificate> rootCas) {
 
   public ClusterTls {
-    Objects.requireNonNull(privateKey, "privateKey");
-    Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(serverKey, "serverKey");
+    Objects.requireNonNull(serverCertificate, "serverCertificate");
+    Objects.requireNonNull(clientKey, "clientKey");
+    Objects.requireNonNull(clientCertificate, "clientCertificate");
+    rootCas = List.copyOf(rootCas);
   }
 
-  /** Reads a PEM certificate and a PEM (PKCS#8 or SEC1) private key. */
+  /** One key pair used in both directions, and no extra roots. */
+  public ClusterTls(PrivateKey privateKey, X509Certificate certificate) {
+    this(privateKey, certificate, privateKey, certificate, List.of());
+  }
+
+  /** Reads a PEM certificate and a PEM (PKCS#8 or SEC1) private key, used in both directions. */
   public static ClusterTls read(Path certificatePem, Path privateKeyPem) throws IOException {
-    try {
-      X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(certificatePem)));
-      return new ClusterTls(LocalSigner.readPrivateKey(privateKeyPem), certificate);
-    } catch (GeneralSecurityException e) {
-      throw new IOException("cannot read the cluster TLS key pair " + certificatePem + ", " + privateKeyPem + ": "
-          + e.getMessage(), e);
-    }
-  }
-
-  KeyManager keyManager() {
-    try {
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      char[] password = new char[0];
-      store.setKeyEntry("cluster", privateKey, password, new X509Certificate[] {certificate});
-      KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      factory.init(store, password);
-      return factory.getKeyManagers()[0];
-    } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot use the cluster TLS key pair: " + e.getMessage(), e);
-    }
+    return read(certificatePem, privateKeyPem, certificatePem, privateKeyPem, List.of());
   }
 
   /**
-   * Trusts a peer whose leaf certificate is within its validity and has one of {@code members}'
-   * public keys (live set: a channel joined later adds its consenters).
+   * Reads the server and client key pairs (PEM certificates, PEM PKCS#8 or SEC1 keys) and the
+   * extra root CAs (PEM files, each possibly holding several certificates).
    */
-  static X509ExtendedTrustManager pinned(Set<ByteBuffer> members) {
-    return new X509ExtendedTrustManager() {
-      private void check(X509Certificate[] chain, String side) throws CertificateException {
-        if (chain == null || chain.length == 0) {
-          throw new CertificateException("no certificate presented");
-        }
-        X509Certificate leaf = chain[0];
-        if (!members.contains(ByteBuffer.wrap(leaf.getPublicKey().getEncoded()))) {
-          log.warn("Refused a cluster {} whose certificate ({}) is not a consenter's of any channel here", side,
-              leaf.getSubjectX500Principal().getName());
-          throw new CertificateException("certificate " + leaf.getSubjectX500Principal().getName()
-              + " is not that of a consenter");
-        }
-        leaf.checkValidity();
+  public static ClusterTls read(Path serverCertificatePem, Path serverKeyPem, Path clientCertificatePem,
+      Path clientKeyPem, List<Path> rootCaPems) throws IOException {
+    X509Certificate server = certificate(serverCertificatePem);
+    X509Certificate client = certificate(clientCertificatePem);
+    PrivateKey serverKey = key(serverKeyPem);
+    PrivateKey clientKey = key(clientKeyPem);
+    List<X509Certificate> roots = new ArrayList<>();
+    for (Path root : rootCaPems) {
+      roots.addAll(certificates(root));
+    }
+    return new ClusterTls(serverKey, server, clientKey, client, roots);
+  }
+
+  /**
+   * Presents the client certificate when this side opens the connection and the server
+   * certificate when it accepts one: Ratis uses one key manager for both (its server dials its
+   * peers with the server's TLS settings), and the JDK asks for an alias per role.
+   */
+  KeyManager keyManager() {
+    return new X509ExtendedKeyManager() {
+      private static final String SERVER = "server";
+      private static final String CLIENT = "client";
+
+      @Override
+      public String[] getClientAliases(String keyType, Principal[] issuers) {
+        return new String[] {CLIENT};
       }
 
       @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, "client");
+      public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+        return CLIENT;
       }
 
       @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, "server");
+      public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+        return CLIENT;
       }
 
       @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
-          throws CertificateException {
-        check(chain, "client");
+      public String[] getServerAliases(String keyType, Principal[] issuers) {
+        return new String[] {SERVER};
       }
 
       @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
-          throws CertificateException {
-        check(chain, "server");
+      public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+        return SERVER;
       }
 
       @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-          throws CertificateException {
-        check(chain, "client");
+      public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+        return SERVER;
       }
 
       @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-          throws CertificateException {
-        check(chain, "server");
+      public X509Certificate[] getCertificateChain(String alias) {
+        return new X509Certificate[] {CLIENT.equals(alias) ? clientCertificate : serverCertificate};
       }
 
       @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
+      public PrivateKey getPrivateKey(String alias) {
+        return CLIENT.equals(alias) ? clientKey : serverKey;
       }
     };
   }
 
-  /** A live set of pinned public keys. */
-  static Set<ByteBuffer> newMemberSet() {
-    return ConcurrentHashMap.newKeySet();
+  private static X509Certificate certificate(Path pem) throws IOException {
+    List<X509Certificate> all = certificates(pem);
+    if (all.isEmpty()) {
+      throw new IOException("no certificate in " + pem);
+    }
+    return all.get(0);
+  }
+
+  private static List<X509Certificate> certificates(Path pem) throws IOException {
+    try {
+      List<X509Certificate> out = new ArrayList<>();
+      for (Certificate c : CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pem)))) {
+        out.add((X509Certificate) c);
+      }
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot read the certificate(s) in " + pem + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static PrivateKey key(Path pem) throws IOException {
+    try {
+      return LocalSigner.readPrivateKey(pem);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot read the private key " + pem + ": " + e.getMessage(), e);
+    }
   }
 }

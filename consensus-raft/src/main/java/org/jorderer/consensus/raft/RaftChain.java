@@ -139,8 +139,8 @@ public final class RaftChain implements Chain {
       long firstBlock = firstBlock();
       ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed);
       node.stateMachine(group.getGroupId()).bind(ordering);
-      node.trust(consenters);
-      boolean created = node.join(group);
+      node.trust(consenters, support.config());
+      boolean created = node.join(group, RaftTiming.of(channelId, consenters.metadata().getOptions(), node.settings()));
       client = node.client(group);
       proposer = new Thread(this::propose, "raft-propose-" + channelId);
       proposer.setDaemon(true);

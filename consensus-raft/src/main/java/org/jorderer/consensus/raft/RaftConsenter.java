@@ -40,6 +40,7 @@ public final class RaftConsenter implements Consenter {
       throw new IllegalArgumentException("channel " + support.channelId()
           + ": this node's cluster certificate is not among the channel's consenters (not in channel)");
     }
+    RaftTiming.of(support.channelId(), consenters.metadata().getOptions(), node.settings()); // refuses bad Options
     return new RaftChain(support, node, consenters);
   }
 }

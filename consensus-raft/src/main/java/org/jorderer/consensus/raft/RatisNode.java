@@ -1,8 +1,6 @@
 package org.jorderer.consensus.raft;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.Set;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +24,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.jorderer.channel.ChannelConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,10 +40,12 @@ final class RatisNode {
 
   private final ClusterSettings settings;
   private final RaftPeerId id;
-  private final RaftProperties properties;
+  /** Made when the server starts, with the timers of the first channel that joins. */
+  private volatile RaftProperties properties;
+  private RaftTiming timing; // guarded by this
   private final Parameters parameters = new Parameters();
-  /** Public keys of the consenters of every group joined: the only TLS peers accepted. */
-  private final Set<ByteBuffer> members = ClusterTls.newMemberSet();
+  /** The consenters and TLS roots of every channel joined: who is accepted over TLS. */
+  private final ClusterTrust trust;
   private final Map<RaftGroupId, ChannelStateMachine> machines = new ConcurrentHashMap<>();
   private final AtomicLong callIds = new AtomicLong();
   private final ClientId adminClient = ClientId.randomId();
@@ -54,9 +55,9 @@ final class RatisNode {
   RatisNode(ClusterSettings settings) {
     this.settings = settings;
     this.id = ConsenterSet.peerId(settings.serverCertificatePem());
-    this.properties = properties(settings);
+    this.trust = new ClusterTrust(settings.tls() == null ? List.of() : settings.tls().rootCas());
     if (settings.tls() != null) {
-      GrpcTlsConfig tls = new GrpcTlsConfig(settings.tls().keyManager(), ClusterTls.pinned(members), true);
+      GrpcTlsConfig tls = new GrpcTlsConfig(settings.tls().keyManager(), trust.trustManager(), true);
       GrpcConfigKeys.TLS.setConf(parameters, tls);
       GrpcConfigKeys.Server.setTlsConf(parameters, tls);
       GrpcConfigKeys.Client.setTlsConf(parameters, tls);
@@ -64,12 +65,13 @@ final class RatisNode {
     }
   }
 
-  /** Pins the TLS public keys of {@code consenters} (their server and client certificates). */
-  void trust(ConsenterSet consenters) {
-    for (ConsenterSet.Member member : consenters.members()) {
-      members.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getServerTlsCert().toByteArray())));
-      members.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getClientTlsCert().toByteArray())));
-    }
+  /**
+   * Accepts the consenters of a channel over TLS (their server and client certificates, each in
+   * its role) and trusts the TLS roots of the channel's orderer organizations.
+   */
+  void trust(ConsenterSet consenters, ChannelConfig config) {
+    trust.addConsenters(consenters);
+    trust.addOrdererOrganizations(config);
   }
 
   RaftPeerId id() {
@@ -88,10 +90,16 @@ final class RatisNode {
   /**
    * Starts the server if needed and makes it a member of {@code group}. Returns whether the group
    * is new on this node (false: Ratis had it in its storage already).
+   *
+   * <p>Ratis's timers are settings of the server, not of a group: the server runs with the timers
+   * of the channel that started it ({@code options}), and a channel joined later with other
+   * Options runs with those too (logged).
    */
-  synchronized boolean join(RaftGroup group) {
+  synchronized boolean join(RaftGroup group, RaftTiming channelTiming) {
     try {
       if (server == null) {
+        timing = channelTiming;
+        properties = properties(settings, timing);
         server = RaftServer.newBuilder()
             .setServerId(id)
             .setProperties(properties)
@@ -99,8 +107,11 @@ final class RatisNode {
             .setStateMachineRegistry(this::stateMachine)
             .build();
         server.start();
-        log.info("Raft node {} listening on {}:{} (storage {})", id, settings.listenHost(), settings.listenPort(),
-            settings.storageDir());
+        log.info("Raft node {} listening on {}:{} (storage {}; {})", id, settings.listenHost(), settings.listenPort(),
+            settings.storageDir(), timing);
+      } else if (!timing.electionTimeoutMin().equals(channelTiming.electionTimeoutMin())) {
+        log.warn("Group {} asks for {}; this node's Raft server runs every channel with {} (Ratis timers are "
+            + "per server)", group.getGroupId(), channelTiming, timing);
       }
       chains++;
       for (RaftGroupId existing : server.getGroupIds()) {
@@ -159,13 +170,20 @@ final class RatisNode {
     log.info("Raft node {} stopped", id);
   }
 
-  private static RaftProperties properties(ClusterSettings settings) {
+  /** The timers the server runs with, or null before it started. */
+  synchronized RaftTiming timing() {
+    return timing;
+  }
+
+  private static RaftProperties properties(ClusterSettings settings, RaftTiming timing) {
     RaftProperties p = new RaftProperties();
     GrpcConfigKeys.Server.setHost(p, settings.listenHost());
     GrpcConfigKeys.Server.setPort(p, settings.listenPort());
     RaftServerConfigKeys.setStorageDir(p, List.of(settings.storageDir().resolve("ratis").toFile()));
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(settings.electionTimeoutMin()));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(settings.electionTimeoutMax()));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, duration(timing.electionTimeoutMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(timing.electionTimeoutMax()));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, duration(timing.electionTimeoutMin()));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, duration(timing.electionTimeoutMax()));
     // Entries carry up to maxEntryBytes of envelopes, and a config envelope may be as large as
     // AbsoluteMaxBytes allows: leave room above Ratis's defaults.
     long appendBuffer = Math.max(16L << 20, 4L * settings.maxEntryBytes());
@@ -174,7 +192,7 @@ final class RatisNode {
     // Ratis wants its gRPC message limit at least 1 MiB above the append buffer.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf((appendBuffer + (2L << 20)) + "B"));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(settings.electionTimeoutMax().multipliedBy(2)));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(timing.electionTimeoutMax().multipliedBy(2)));
     return p;
   }
 

@@ -21,6 +21,7 @@ import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.msp.MspFolder;
 import org.jorderer.channel.msp.MspGenerator;
+import org.jorderer.channel.msp.TlsCa;
 import org.jorderer.channel.processor.MessageProcessor;
 import org.jorderer.consensus.ConsensusMetrics;
 import org.jorderer.consensus.ConsenterSupport;
@@ -42,7 +43,12 @@ final class RaftCluster implements AutoCloseable {
   final Path root;
   final int size;
   final int[] ports;
+  /** Each node's cluster server TLS certificate (PEM), as named in the channel config. */
   final byte[][] certificates;
+  /** Each node's cluster client TLS key pair and certificate. */
+  final TlsCa.Issued[] clients;
+  /** The TLS CA of the channel's orderer organization, which issued every node's certificates. */
+  final TlsCa tlsCa;
   final LocalSigner signer;
   final SignedEnvelopes client;
   final Block genesis;
@@ -69,8 +75,9 @@ final class RaftCluster implements AutoCloseable {
           .withSubmitTimeout(Duration.ofSeconds(20));
       if (tls) {
         try {
-          Path folder = root.resolve("tls" + index + "/node");
-          settings = settings.withTls(ClusterTls.read(folder.resolve("signcerts/cert.pem"), folder.resolve("keystore/priv_sk")));
+          Path folder = root.resolve("tls" + index);
+          settings = settings.withTls(ClusterTls.read(folder.resolve("server.crt"), folder.resolve("server.key"),
+              folder.resolve("client.crt"), folder.resolve("client.key"), List.of()));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -115,15 +122,23 @@ final class RaftCluster implements AutoCloseable {
     this.client = new SignedEnvelopes(LocalSigner.load(root.resolve("org/admin"), MSP_ID));
     this.ports = new int[size];
     this.certificates = new byte[size][];
+    this.clients = new TlsCa.Issued[size];
+    // The organization's TLS CA, in its MSP's tlscacerts/ as cryptogen lays it out: the channel
+    // config then names it in tls_root_certs, and the nodes check each other's certificates by it.
+    this.tlsCa = TlsCa.generate("raftorg.example", VALIDITY);
+    Files.createDirectories(root.resolve("org/orderer/tlscacerts"));
+    Files.writeString(root.resolve("org/orderer/tlscacerts/ca.pem"), tlsCa.certificatePem());
     List<EtcdRaftProfile.ConsenterAddress> consenters = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports[i] = freePort();
-      // Each node's cluster TLS certificate: the signing certificate of a folder of its own.
+      // Each node has a server and a distinct client TLS certificate, both issued by the TLS CA.
       Path folder = root.resolve("tls" + i);
-      MspGenerator.generate(folder.resolve("node"), folder.resolve("unused"), "tls" + i + ".example", "orderer" + i,
-          VALIDITY);
-      certificates[i] = Files.readAllBytes(folder.resolve("node/signcerts/cert.pem"));
-      consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", ports[i], certificates[i], certificates[i]));
+      tlsCa.issue("orderer" + i + ".raftorg.example", List.of("127.0.0.1", "localhost"), VALIDITY).write(folder, "server");
+      clients[i] = tlsCa.issue("client.orderer" + i + ".raftorg.example", List.of("127.0.0.1"), VALIDITY);
+      clients[i].write(folder, "client");
+      certificates[i] = Files.readAllBytes(folder.resolve("server.crt"));
+      consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", ports[i],
+          clients[i].certificatePem().getBytes(java.nio.charset.StandardCharsets.US_ASCII), certificates[i]));
     }
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID,
         MspFolder.readMspConfig(root.resolve("org/orderer"), MSP_ID), List.of("127.0.0.1:7050"), maxMessageCount,

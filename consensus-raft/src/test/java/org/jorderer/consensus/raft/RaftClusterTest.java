@@ -28,7 +28,9 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
-import org.jorderer.channel.msp.MspGenerator;
+import java.security.KeyPair;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.jorderer.channel.msp.TlsCa;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,31 +80,66 @@ class RaftClusterTest {
       assertThat(cluster.nodes[0].chain.raftId()).isEqualTo(1);
       assertThat(cluster.nodes[2].chain.raftId()).isEqualTo(3);
 
-      // A client whose TLS certificate is no consenter's is refused by every node.
-      Path intruder = dir.resolve("intruder");
-      MspGenerator.generate(intruder.resolve("node"), intruder.resolve("unused"), "intruder.example", "intruder",
+      List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+      ch.qos.logback.classic.Logger trustLog =
+          (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ClusterTrust.class);
+      ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> capture =
+          new ch.qos.logback.core.AppenderBase<>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+              logged.add(event.getFormattedMessage());
+            }
+          };
+      capture.start();
+      trustLog.addAppender(capture);
+      // Over TLS a peer must present a consenter's certificate in its role, chained to the
+      // orderer organization's TLS CA (tls_root_certs in the channel config).
+      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL, cluster.nodes[0].chain.consenterMetadata(),
+          cluster.genesis);
+      KeyPair node0Client = cluster.clients[0].keys();
+      // The control: node 0's client key with a fresh certificate from the right CA is accepted.
+      TlsCa.Issued reissued = cluster.tlsCa.issue("client.orderer0.raftorg.example", node0Client, List.of(),
           RaftCluster.VALIDITY);
-      ClusterTls intruderTls = ClusterTls.read(intruder.resolve("node/signcerts/cert.pem"),
-          intruder.resolve("node/keystore/priv_sk"));
-      java.util.Set<java.nio.ByteBuffer> trusted = ClusterTls.newMemberSet();
-      for (byte[] certificate : cluster.certificates) {
-        trusted.add(java.nio.ByteBuffer.wrap(ConsenterSet.publicKey(certificate)));
-      }
-      Parameters parameters = new Parameters();
-      GrpcConfigKeys.TLS.setConf(parameters,
-          new GrpcTlsConfig(intruderTls.keyManager(), ClusterTls.pinned(trusted), true));
-      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
-          cluster.nodes[0].chain.consenterMetadata(), cluster.genesis);
-      RaftProperties properties = new RaftProperties();
-      RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(2, TimeUnit.SECONDS));
-      try (RaftClient client = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
-          .setRaftGroup(consenters.group()).setRetryPolicy(RetryPolicies.noRetry()).build()) {
-        Envelope forged = cluster.envelope("forged");
-        assertThatThrownBy(() -> client.io().send(Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf
-            .UnsafeByteOperations.unsafeWrap(new RaftEntry.Envelopes(List.of(new RaftEntry.Ordered(forged, 0)))
-                .encode()))))
-            .isInstanceOf(java.io.IOException.class);
-      }
+      assertThat(send(cluster, consenters, new ClusterTls(node0Client.getPrivate(), reissued.certificate())).isSuccess())
+          .isTrue();
+      // The same key in a certificate from another CA is refused: pinning alone would take it.
+      TlsCa foreign = TlsCa.generate("raftorg.example", RaftCluster.VALIDITY);
+      TlsCa.Issued impostor = foreign.issue("client.orderer0.raftorg.example", node0Client, List.of(),
+          RaftCluster.VALIDITY);
+      assertThatThrownBy(() -> send(cluster, consenters, new ClusterTls(node0Client.getPrivate(), impostor.certificate())))
+          .isInstanceOf(java.io.IOException.class);
+      // A certificate from the right CA whose key is no consenter's is refused.
+      TlsCa.Issued stranger = cluster.tlsCa.issue("stranger.raftorg.example", List.of(), RaftCluster.VALIDITY);
+      assertThatThrownBy(() -> send(cluster, consenters, new ClusterTls(stranger.keys().getPrivate(), stranger.certificate())))
+          .isInstanceOf(java.io.IOException.class);
+      // A consenter's server certificate presented as a client is refused (roles are pinned apart).
+      byte[] serverPem = cluster.certificates[1];
+      java.security.cert.X509Certificate server1 = (java.security.cert.X509Certificate) java.security.cert
+          .CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(serverPem));
+      ClusterTls asClient = ClusterTls.read(dir.resolve("tls1/server.crt"), dir.resolve("tls1/server.key"));
+      assertThat(asClient.clientCertificate()).isEqualTo(server1);
+      assertThatThrownBy(() -> send(cluster, consenters, asClient)).isInstanceOf(java.io.IOException.class);
+      await().atMost(WAIT).until(() -> logged.stream().anyMatch(line -> line.contains("does not chain to a TLS root CA")));
+      assertThat(logged).anyMatch(line -> line.contains("it is not the client TLS certificate of a consenter"));
+    }
+  }
+
+  /**
+   * Proposes a no-op cut marker to the group over TLS as a client with {@code tls}; the client
+   * trusts the cluster's servers as a node does.
+   */
+  private static RaftClientReply send(RaftCluster cluster, ConsenterSet consenters, ClusterTls tls) throws Exception {
+    ClusterTrust trust = new ClusterTrust(List.of(cluster.tlsCa.certificate()));
+    trust.addConsenters(consenters);
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(tls.keyManager(), trust.trustManager(), true));
+    RaftProperties properties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+    try (RaftClient client = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+        .setRaftGroup(consenters.group()).setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20,
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS))).build()) {
+      return client.io().send(Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations
+          .unsafeWrap(new RaftEntry.CutMarker(1_000_000).encode())));
     }
   }
 

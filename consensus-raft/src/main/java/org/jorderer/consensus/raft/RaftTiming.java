@@ -1,0 +1,79 @@
+package org.jorderer.consensus.raft;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.hyperledger.fabric.protos.orderer.etcdraft.Options;
+import org.jorderer.channel.config.GoDuration;
+
+/**
+ * The Raft timers a Ratis server runs with, from a channel's etcdraft {@code Options} as Fabric
+ * reads them (orderer/consensus/etcdraft/consenter.go, {@code HandleChain}): the election timeout
+ * is {@code TickInterval × ElectionTick}, randomized like etcd/raft's over [that, twice that),
+ * and {@code Consensus.TickIntervalOverride} replaces the channel's TickInterval on this node.
+ *
+ * <p>Ratis has no heartbeat setting: its leader sends heartbeats at half the minimum election
+ * timeout. {@code TickInterval × HeartbeatTick} is therefore checked (Fabric's rule: ElectionTick
+ * must exceed HeartbeatTick) and reported in {@link #heartbeat}, but Ratis's own interval applies.
+ *
+ * @param electionTimeoutMin a follower that hears no leader for this long, at least, starts an election
+ * @param electionTimeoutMax ... and at most this long
+ * @param heartbeat what the channel asked for as heartbeat interval ({@code TickInterval × HeartbeatTick})
+ * @param source where the values come from, for logs
+ */
+record RaftTiming(Duration electionTimeoutMin, Duration electionTimeoutMax, Duration heartbeat, String source) {
+  RaftTiming {
+    Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
+    Objects.requireNonNull(electionTimeoutMax, "electionTimeoutMax");
+    Objects.requireNonNull(heartbeat, "heartbeat");
+  }
+
+  /**
+   * The timers for a channel on a node with {@code settings}: the node's fixed election timeout if
+   * it has one ({@link ClusterSettings#electionTimeoutMin}), else the channel's options, with the
+   * node's tick interval override if any.
+   *
+   * @throws IllegalArgumentException with Fabric's texts when the options are unusable
+   */
+  static RaftTiming of(String channelId, Options options, ClusterSettings settings) {
+    if (options.getElectionTick() == 0 || options.getHeartbeatTick() == 0 || options.getMaxInflightBlocks() == 0) {
+      throw new IllegalArgumentException("channel " + channelId + ": none of HeartbeatTick (" + options.getHeartbeatTick()
+          + "), ElectionTick (" + options.getElectionTick() + ") and MaxInflightBlocks ("
+          + options.getMaxInflightBlocks() + ") can be zero");
+    }
+    if (options.getElectionTick() <= options.getHeartbeatTick()) {
+      throw new IllegalArgumentException("channel " + channelId + ": ElectionTick (" + options.getElectionTick()
+          + ") must be greater than HeartbeatTick (" + options.getHeartbeatTick() + ")");
+    }
+    Duration tick;
+    String source;
+    if (settings.tickIntervalOverride() != null) {
+      tick = settings.tickIntervalOverride();
+      source = "Consensus.TickIntervalOverride " + GoDuration.format(tick) + " x channel " + channelId + "'s ticks";
+    } else {
+      try {
+        tick = GoDuration.parse(options.getTickInterval());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("channel " + channelId + ": failed to parse TickInterval ("
+            + options.getTickInterval() + ") to time duration", e);
+      }
+      if (tick.isZero() || tick.isNegative()) {
+        throw new IllegalArgumentException("channel " + channelId + ": TickInterval (" + options.getTickInterval()
+            + ") must be positive");
+      }
+      source = "channel " + channelId + "'s Options (TickInterval " + options.getTickInterval() + ")";
+    }
+    Duration heartbeat = tick.multipliedBy(options.getHeartbeatTick());
+    if (settings.electionTimeoutMin() != null) {
+      return new RaftTiming(settings.electionTimeoutMin(), settings.electionTimeoutMax(), heartbeat,
+          "this node's fixed election timeout");
+    }
+    Duration election = tick.multipliedBy(options.getElectionTick());
+    return new RaftTiming(election, election.multipliedBy(2), heartbeat, source);
+  }
+
+  @Override
+  public String toString() {
+    return "election timeout " + electionTimeoutMin.toMillis() + "-" + electionTimeoutMax.toMillis() + " ms from "
+        + source;
+  }
+}
