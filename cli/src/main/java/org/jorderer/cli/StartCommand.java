@@ -110,10 +110,13 @@ final class StartCommand implements Callable<Integer> {
       channels.append(channels.length() == 0 ? "" : ", ").append(id).append(" (height ").append(c.ledger().height())
           .append(')');
     }
+    String raft = settings.cluster() == null ? ""
+        : String.format("; Raft cluster listener %s:%d, Raft storage in %s", settings.cluster().listenHost(),
+            settings.cluster().listenPort(), settings.cluster().storageDir().toAbsolutePath());
     System.out.printf("jorderer is serving on %s:%d (admin API on port %d, operations on port %d) with MSP %s;"
-            + " ledgers in %s; channels: %s%n",
+            + " ledgers in %s; channels: %s%s%n",
         settings.listen().getHostString(), orderer.port(), orderer.adminPort(), orderer.operationsPort(),
-        settings.mspId(), settings.ledgerDir().toAbsolutePath(), channels.length() == 0 ? "none" : channels);
+        settings.mspId(), settings.ledgerDir().toAbsolutePath(), channels.length() == 0 ? "none" : channels, raft);
     System.out.flush();
     if (onStarted != null) {
       onStarted.accept(orderer);

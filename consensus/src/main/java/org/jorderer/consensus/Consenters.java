@@ -12,9 +12,19 @@ import org.jorderer.channel.ChannelConfig;
  */
 public final class Consenters {
   private final Map<String, Consenter> byType;
+  private final Map<String, String> unavailable;
 
   public Consenters(Map<String, Consenter> byType) {
+    this(byType, Map.of());
+  }
+
+  /**
+   * @param unavailable consensus types this node knows but cannot run as configured, each with
+   *     what the operator has to change (a channel of such a type is refused with it)
+   */
+  public Consenters(Map<String, Consenter> byType, Map<String, String> unavailable) {
     this.byType = Map.copyOf(byType);
+    this.unavailable = Map.copyOf(unavailable);
   }
 
   public Optional<Consenter> forType(String type) {
@@ -36,6 +46,10 @@ public final class Consenters {
         .orElseThrow(() -> new IllegalArgumentException("channel " + config.channelId() + " has no orderer config"))
         .consensusType().type();
     Consenter consenter = byType.get(type);
+    if (consenter == null && unavailable.containsKey(type)) {
+      throw new IllegalArgumentException("channel " + config.channelId() + " uses consensus type '" + type + "' and "
+          + unavailable.get(type));
+    }
     if (consenter == null) {
       throw new IllegalArgumentException("channel " + config.channelId() + " uses consensus type '" + type
           + "'; this orderer runs " + String.join(", ", types()) + " chains only so far");

@@ -175,8 +175,12 @@ public final class Orderer implements AutoCloseable {
     byType.put(SoloConsenter.TYPE, new SoloConsenter(SoloOptions.defaults()));
     if (cluster != null) {
       byType.put(RaftConsenter.TYPE, new RaftConsenter(cluster));
+      return new Consenters(byType);
     }
-    return new Consenters(byType);
+    // Fabric would carry Raft on the general listener; Ratis needs a port of its own.
+    return new Consenters(byType, Map.of(RaftConsenter.TYPE, "this node has no cluster listener: set "
+        + "General.Cluster.ListenPort, ListenAddress, ServerCertificate and ServerPrivateKey in orderer.yaml "
+        + "(jorderer runs Raft on a listener of its own, see docs/raft.md)"));
   }
 
   /** What makes each channel's processor and chain, the chain by the channel's consensus type. */

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.jorderer.consensus.raft.ClusterSettings;
+import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.server.config.LoadedConfig;
 import org.jorderer.server.config.OrdererConfiguration;
 import org.jorderer.server.deliver.DeliverHandler;
@@ -36,8 +37,8 @@ import org.jorderer.server.tls.TlsSettings;
  * @param operationsTls {@code Operations.TLS}
  * @param keepalive {@code General.Keepalive}
  * @param prometheusMetrics {@code Metrics.Provider: prometheus}: Fabric's metrics on /metrics
- * @param cluster this node's Raft cluster side ({@code General.Cluster.*}), or null: then the node
- *     runs no etcdraft channels
+ * @param cluster this node's Raft cluster side ({@code General.Cluster.*} and {@code Consensus.*}),
+ *     or null when orderer.yaml sets no cluster listener: then the node refuses etcdraft channels
  */
 public record OrdererSettings(
     Path dataDir,
@@ -100,7 +101,42 @@ public record OrdererSettings(
         new OrdererServer.Keepalive(general.keepalive().serverMinInterval(), general.keepalive().serverInterval(),
             general.keepalive().serverTimeout()),
         c.metrics().provider() == OrdererConfiguration.MetricsProvider.PROMETHEUS,
-        null); // General.Cluster is not read from orderer.yaml yet: see docs/raft.md
+        cluster(c, loaded.source().map(f -> f.toAbsolutePath().getParent()).orElse(dataDir)));
+  }
+
+  /**
+   * {@code General.Cluster} and {@code Consensus} as this node's Raft side, or null without a
+   * cluster listener. Fabric's defaults and fallbacks (docs/raft.md, "Settings"): the client key
+   * pair is General.TLS's unless ClientCertificate/ClientPrivateKey are set; the Ratis log and
+   * Raft state live under {@code Consensus.WALDir}, by default {@code <FileLedger.Location>/etcdraft/wal}
+   * as in Fabric's sample orderer.yaml; a relative WALDir is taken from the configuration file's
+   * folder, like every other path in it.
+   */
+  static ClusterSettings cluster(OrdererConfiguration c, Path configDir) {
+    OrdererConfiguration.Cluster cluster = c.general().cluster();
+    if (!cluster.listening()) {
+      return null;
+    }
+    Path serverCertificate = cluster.serverCertificate().orElseThrow();
+    Path serverKey = cluster.serverPrivateKey().orElseThrow();
+    Path clientCertificate = cluster.clientCertificate().or(() -> c.general().tls().certificate()).orElseThrow();
+    Path clientKey = cluster.clientPrivateKey().or(() -> c.general().tls().privateKey()).orElseThrow();
+    Path walDir = c.consensus().walDir().map(String::trim).filter(w -> !w.isEmpty())
+        .map(w -> configDir == null ? Path.of(w) : configDir.resolve(w).normalize())
+        .orElse(c.fileLedger().location().resolve("etcdraft").resolve("wal"));
+    try {
+      byte[] serverPem = java.nio.file.Files.readAllBytes(serverCertificate);
+      ClusterTls tls = ClusterTls.read(serverCertificate, serverKey, clientCertificate, clientKey, cluster.rootCas());
+      ClusterSettings settings = ClusterSettings.defaults(cluster.listenAddress(), cluster.listenPort(), serverPem,
+          walDir).withTls(tls);
+      java.util.Optional<String> tick = c.consensus().tickIntervalOverride();
+      if (tick.isPresent()) {
+        settings = settings.withTickIntervalOverride(org.jorderer.channel.config.GoDuration.parse(tick.get().trim()));
+      }
+      return settings;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("General.Cluster: " + e.getMessage(), e);
+    }
   }
 
   private static TlsSettings tls(String key, OrdererConfiguration.Tls tls) {

@@ -133,7 +133,9 @@ class ChannelParticipationTest {
     HttpResponse<String> refused = join(raft.toByteArray());
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(refused.body()).isEqualTo("{\"error\":\"invalid join block: channel raftchannel uses consensus type"
-        + " 'etcdraft'; this orderer runs solo chains only so far\"}\n");
+        + " 'etcdraft' and this node has no cluster listener: set General.Cluster.ListenPort, ListenAddress,"
+        + " ServerCertificate and ServerPrivateKey in orderer.yaml (jorderer runs Raft on a listener of its own,"
+        + " see docs/raft.md)\"}\n");
     assertThat(data.resolve("chains/raftchannel")).doesNotExist();
     assertThat(orderer.channels.channelIds()).isEmpty();
   }

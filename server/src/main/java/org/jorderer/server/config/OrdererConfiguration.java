@@ -56,7 +56,8 @@ public record OrdererConfiguration(
   public static OrdererConfiguration fabricDefaults() {
     return new OrdererConfiguration(
         new General("127.0.0.1", 7050, Tls.disabled(false), Keepalive.defaults(), DEFAULT_MAX_MESSAGE_SIZE,
-            DEFAULT_MAX_MESSAGE_SIZE, BootstrapMethod.NONE, Path.of("msp"), "SampleOrg", Authentication.defaults()),
+            DEFAULT_MAX_MESSAGE_SIZE, BootstrapMethod.NONE, Path.of("msp"), "SampleOrg", Authentication.defaults(),
+            Cluster.unset()),
         new FileLedger(Path.of("/var/hyperledger/production/orderer")),
         new Operations("127.0.0.1:8443", Tls.disabled(false)),
         new Metrics(MetricsProvider.DISABLED, Statsd.defaults()),
@@ -76,7 +77,8 @@ public record OrdererConfiguration(
     General g = fabric.general();
     return new OrdererConfiguration(
         new General(g.listenAddress(), g.listenPort(), g.tls(), g.keepalive(), g.maxRecvMsgSize(),
-            g.maxSendMsgSize(), g.bootstrapMethod(), dataDir.resolve("msp"), EMBEDDED_MSP_ID, g.authentication()),
+            g.maxSendMsgSize(), g.bootstrapMethod(), dataDir.resolve("msp"), EMBEDDED_MSP_ID, g.authentication(),
+            g.cluster()),
         new FileLedger(dataDir.resolve("ledger")),
         fabric.operations(),
         new Metrics(MetricsProvider.PROMETHEUS, fabric.metrics().statsd()),
@@ -102,6 +104,7 @@ public record OrdererConfiguration(
    * @param listenPort 0 lets the system pick a free port (Fabric would use 7050 instead)
    * @param maxRecvMsgSize largest gRPC message the server accepts, in bytes
    * @param maxSendMsgSize largest gRPC message the server sends, in bytes
+   * @param cluster {@code General.Cluster}: the Raft listener and its TLS credentials
    */
   public record General(
       String listenAddress,
@@ -113,8 +116,10 @@ public record OrdererConfiguration(
       BootstrapMethod bootstrapMethod,
       Path localMspDir,
       String localMspId,
-      Authentication authentication) {
+      Authentication authentication,
+      Cluster cluster) {
     public General {
+      Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(listenAddress, "listenAddress");
       Objects.requireNonNull(tls, "tls");
       Objects.requireNonNull(keepalive, "keepalive");
@@ -127,6 +132,49 @@ public record OrdererConfiguration(
     /** The gRPC listener's address to bind ({@code ListenAddress}:{@code ListenPort}). */
     public InetSocketAddress listenSocket() {
       return new InetSocketAddress(listenAddress, listenPort);
+    }
+  }
+
+  /**
+   * {@code General.Cluster}: where this node's Raft (Ratis) server listens and the TLS credentials
+   * it uses with the other consenters. Fabric can carry cluster traffic on the general listener
+   * when ListenPort is unset; jorderer's Ratis server needs a port of its own, so without one the
+   * node runs no etcdraft channels (see docs/raft.md). Paths name PEM files; nothing is read here.
+   *
+   * @param listenAddress {@code ListenAddress}, or empty when unset
+   * @param listenPort {@code ListenPort}, or 0 when unset (no cluster listener)
+   * @param serverCertificate {@code ServerCertificate}: presented to consenters that dial this node
+   * @param serverPrivateKey {@code ServerPrivateKey}
+   * @param clientCertificate {@code ClientCertificate}: presented when dialing; unset means
+   *     {@code General.TLS.Certificate}, as in Fabric
+   * @param clientPrivateKey {@code ClientPrivateKey}; unset means {@code General.TLS.PrivateKey}
+   * @param rootCas {@code RootCAs}: roots trusted for other consenters' certificates in addition to
+   *     the channels' orderer organizations' TLS roots
+   */
+  public record Cluster(
+      String listenAddress,
+      int listenPort,
+      Optional<Path> serverCertificate,
+      Optional<Path> serverPrivateKey,
+      Optional<Path> clientCertificate,
+      Optional<Path> clientPrivateKey,
+      List<Path> rootCas) {
+    public Cluster {
+      Objects.requireNonNull(listenAddress, "listenAddress");
+      Objects.requireNonNull(serverCertificate, "serverCertificate");
+      Objects.requireNonNull(serverPrivateKey, "serverPrivateKey");
+      Objects.requireNonNull(clientCertificate, "clientCertificate");
+      Objects.requireNonNull(clientPrivateKey, "clientPrivateKey");
+      rootCas = List.copyOf(rootCas);
+    }
+
+    static Cluster unset() {
+      return new Cluster("", 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+    }
+
+    /** Whether this node has a cluster listener (and so runs etcdraft channels). */
+    public boolean listening() {
+      return listenPort != 0;
     }
   }
 
@@ -279,6 +327,11 @@ public record OrdererConfiguration(
     /** {@code Consensus.WALDir}, etcdraft's write-ahead log folder. */
     public Optional<String> walDir() {
       return text("WALDir");
+    }
+
+    /** {@code Consensus.TickIntervalOverride}: this node's tick instead of the channels' TickInterval. */
+    public Optional<String> tickIntervalOverride() {
+      return text("TickIntervalOverride");
     }
 
     /** {@code Consensus.SnapDir}, etcdraft's snapshot folder. */

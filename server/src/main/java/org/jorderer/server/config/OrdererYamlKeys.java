@@ -23,7 +23,8 @@ final class OrdererYamlKeys {
 
   /**
    * Fabric keys jorderer recognises and does not use: a file written for Fabric carries them, so they
-   * are reported as ignored rather than unknown. A key here covers everything under it.
+   * are reported as ignored rather than unknown. A key here covers everything under it that is not
+   * in {@link #LEAVES} ({@code General.Cluster}'s timeouts and buffers: Ratis has its own).
    */
   static final List<String> IGNORED_FABRIC = List.of(
       "General.LedgerType", "General.Cluster", "General.ConnectionTimeout", "General.GenesisMethod",
@@ -46,6 +47,10 @@ final class OrdererYamlKeys {
     leaves.add("General.ListenAddress");
     leaves.add("General.ListenPort");
     tls(leaves, "General.TLS");
+    for (String key : List.of("ListenAddress", "ListenPort", "ServerCertificate", "ServerPrivateKey",
+        "ClientCertificate", "ClientPrivateKey", "RootCAs")) {
+      leaves.add("General.Cluster." + key);
+    }
     leaves.addAll(List.of("General.Keepalive.ServerMinInterval", "General.Keepalive.ServerInterval",
         "General.Keepalive.ServerTimeout", "General.MaxRecvMsgSize", "General.MaxSendMsgSize",
         "General.BootstrapMethod", "General.LocalMSPDir", "General.LocalMSPID", "General.Authentication.TimeWindow",

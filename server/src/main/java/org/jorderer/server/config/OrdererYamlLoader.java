@@ -24,6 +24,7 @@ import org.jorderer.server.config.OrdererConfiguration.Admin;
 import org.jorderer.server.config.OrdererConfiguration.Authentication;
 import org.jorderer.server.config.OrdererConfiguration.BootstrapMethod;
 import org.jorderer.server.config.OrdererConfiguration.ChannelParticipation;
+import org.jorderer.server.config.OrdererConfiguration.Cluster;
 import org.jorderer.server.config.OrdererConfiguration.Consensus;
 import org.jorderer.server.config.OrdererConfiguration.FileLedger;
 import org.jorderer.server.config.OrdererConfiguration.General;
@@ -238,7 +239,15 @@ final class OrdererYamlLoader {
         string("General.LocalMSPID", g.localMspId()),
         new Authentication(
             duration("General.Authentication.TimeWindow", g.authentication().timeWindow()),
-            bool("General.Authentication.NoExpirationChecks", g.authentication().noExpirationChecks())));
+            bool("General.Authentication.NoExpirationChecks", g.authentication().noExpirationChecks())),
+        new Cluster(
+            stringAllowingEmpty("General.Cluster.ListenAddress", g.cluster().listenAddress()),
+            port("General.Cluster.ListenPort", g.cluster().listenPort()),
+            optionalPath("General.Cluster.ServerCertificate", g.cluster().serverCertificate()),
+            optionalPath("General.Cluster.ServerPrivateKey", g.cluster().serverPrivateKey()),
+            optionalPath("General.Cluster.ClientCertificate", g.cluster().clientCertificate()),
+            optionalPath("General.Cluster.ClientPrivateKey", g.cluster().clientPrivateKey()),
+            pathList("General.Cluster.RootCAs", g.cluster().rootCas())));
     return new OrdererConfiguration(
         general,
         new FileLedger(path("FileLedger.Location", base.fileLedger().location())),
@@ -278,6 +287,7 @@ final class OrdererYamlLoader {
       problems.add("Admin.TLS.ClientAuthRequired: must be true when Admin.TLS.Enabled is true "
           + "(the admin endpoint requires mutual TLS, as in Fabric)");
     }
+    checkCluster(c);
     warnNoClientRoots("Operations.TLS", c.operations().tls());
     warnNoClientRoots("Admin.TLS", c.admin().tls());
     if (c.general().bootstrapMethod() == BootstrapMethod.FILE) {
@@ -286,6 +296,55 @@ final class OrdererYamlLoader {
     }
     if (c.metrics().provider() == MetricsProvider.STATSD) {
       warnings.add("Metrics.Provider: jorderer does not push to statsd; Metrics.Statsd is ignored");
+    }
+  }
+
+  /**
+   * Fabric's rules for {@code General.Cluster}: ListenPort, ListenAddress, ServerCertificate and
+   * ServerPrivateKey are set together or not at all; the client pair falls back to General.TLS's.
+   * Without a listener Fabric would carry Raft on the general port; jorderer cannot, and says so.
+   */
+  private void checkCluster(OrdererConfiguration c) {
+    Cluster cluster = c.general().cluster();
+    Map<String, Boolean> listener = new LinkedHashMap<>();
+    listener.put("General.Cluster.ListenPort", cluster.listenPort() != 0);
+    listener.put("General.Cluster.ListenAddress", !cluster.listenAddress().isEmpty());
+    listener.put("General.Cluster.ServerCertificate", cluster.serverCertificate().isPresent());
+    listener.put("General.Cluster.ServerPrivateKey", cluster.serverPrivateKey().isPresent());
+    boolean any = listener.containsValue(true);
+    if (any && listener.containsValue(false)) {
+      List<String> missing = new ArrayList<>();
+      listener.forEach((key, set) -> {
+        if (!set) {
+          missing.add(key);
+        }
+      });
+      problems.add(String.join(", ", missing) + ": required with the other General.Cluster listener keys "
+          + "(ListenPort, ListenAddress, ServerCertificate and ServerPrivateKey are set together or not at all)");
+    }
+    if (cluster.clientCertificate().isPresent() != cluster.clientPrivateKey().isPresent()) {
+      problems.add("General.Cluster.ClientCertificate and General.Cluster.ClientPrivateKey: set both or neither");
+    }
+    if (cluster.listening() && cluster.clientCertificate().isEmpty()
+        && (c.general().tls().certificate().isEmpty() || c.general().tls().privateKey().isEmpty())) {
+      problems.add("General.Cluster.ClientCertificate: required for the cluster listener, or set "
+          + "General.TLS.Certificate and General.TLS.PrivateKey to re-use them as the cluster client key pair");
+    }
+    if (!cluster.listening() && cluster.clientCertificate().isPresent()) {
+      warnings.add("General.Cluster.ClientCertificate: set without General.Cluster.ListenPort; jorderer runs Raft "
+          + "only on a cluster listener of its own, so this node runs no etcdraft channels (see docs/raft.md)");
+    }
+    Optional<String> tick = c.consensus().tickIntervalOverride();
+    if (tick.isPresent()) {
+      try {
+        Duration d = GoDuration.parse(tick.get().trim());
+        if (d.isZero() || d.isNegative()) {
+          problems.add("Consensus.TickIntervalOverride: expected a positive Go duration such as 100ms, got '"
+              + tick.get() + "'");
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add("Consensus.TickIntervalOverride: expected a Go duration such as 100ms, got '" + tick.get() + "'");
+      }
     }
   }
 

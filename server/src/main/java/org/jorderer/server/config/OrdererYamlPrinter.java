@@ -42,6 +42,15 @@ final class OrdererYamlPrinter {
     general.put("ListenAddress", g.listenAddress());
     general.put("ListenPort", g.listenPort());
     general.put("TLS", tls(g.tls()));
+    Map<String, Object> cluster = new LinkedHashMap<>();
+    cluster.put("ListenAddress", g.cluster().listenAddress());
+    cluster.put("ListenPort", g.cluster().listenPort());
+    cluster.put("ServerCertificate", g.cluster().serverCertificate());
+    cluster.put("ServerPrivateKey", g.cluster().serverPrivateKey());
+    cluster.put("ClientCertificate", g.cluster().clientCertificate());
+    cluster.put("ClientPrivateKey", g.cluster().clientPrivateKey());
+    cluster.put("RootCAs", g.cluster().rootCas());
+    general.put("Cluster", cluster);
     Map<String, Object> keepalive = new LinkedHashMap<>();
     keepalive.put("ServerMinInterval", g.keepalive().serverMinInterval());
     keepalive.put("ServerInterval", g.keepalive().serverInterval());

@@ -117,12 +117,12 @@ class OrdererYamlEnvironmentTest {
   void variablesForFabricKeysJordererDoesNotUseAreListedAsIgnored() {
     LoadedConfig loaded = OrdererYaml.load(Optional.empty(), Map.of(
         "ORDERER_GENERAL_GENESISPROFILE", "SampleInsecureSolo",
-        "ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE", "/tls/server.crt",
+        "ORDERER_GENERAL_CLUSTER_SENDBUFFERSIZE", "10",
         "ORDERER_KAFKA_VERBOSE", "true"));
 
     assertThat(loaded.warnings()).isEmpty();
     assertThat(loaded.ignoredFabricKeys()).containsExactly(
-        "ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE (General.Cluster)",
+        "ORDERER_GENERAL_CLUSTER_SENDBUFFERSIZE (General.Cluster)",
         "ORDERER_GENERAL_GENESISPROFILE (General.GenesisProfile)",
         "ORDERER_KAFKA_VERBOSE (Kafka)");
   }

@@ -45,6 +45,10 @@ class OrdererYamlLoadTest {
     assertThat(g.localMspId()).isEqualTo("OrdererMSP");
     assertThat(g.authentication().timeWindow()).isEqualTo(Duration.ofMinutes(5));
     assertThat(g.authentication().noExpirationChecks()).isTrue();
+    assertThat(g.cluster()).isEqualTo(new OrdererConfiguration.Cluster("0.0.0.0", 7151,
+        Optional.of(etc.resolve("cluster/server.crt")), Optional.of(etc.resolve("cluster/server.key")),
+        Optional.of(etc.resolve("cluster/client.crt")), Optional.of(etc.resolve("cluster/client.key")),
+        List.of(etc.resolve("cluster/ca.crt"))));
     assertThat(c.fileLedger().location()).isEqualTo(etc.resolve("ledger"));
     assertThat(c.operations().listenAddress()).isEqualTo("0.0.0.0:9444");
     assertThat(c.operations().tls()).isEqualTo(new Tls(true, Optional.of(Path.of("/etc/ops/server.key")),
@@ -72,7 +76,8 @@ class OrdererYamlLoadTest {
     LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
 
     assertThat(loaded.warnings()).isEmpty();
-    assertThat(loaded.ignoredFabricKeys()).containsExactly("General.Backoff", "General.Throttling", "General.Cluster",
+    assertThat(loaded.ignoredFabricKeys()).containsExactly("General.Backoff", "General.Throttling",
+        "General.Cluster.SendBufferSize",
         "General.BootstrapFile", "General.Profile", "General.BCCSP", "Debug");
   }
 
@@ -118,6 +123,8 @@ class OrdererYamlLoadTest {
     assertThat(c.channelParticipation().maxRequestBodySize()).isEqualTo(1024 * 1024);
     assertThat(c.consensus().walDir()).contains("/var/hyperledger/production/orderer/etcdraft/wal");
     assertThat(c.consensus().snapDir()).contains("/var/hyperledger/production/orderer/etcdraft/snapshot");
+    // Fabric's sample sets no cluster listener: Raft would share the general port there.
+    assertThat(g.cluster().listening()).isFalse();
   }
 
   @Test
@@ -187,7 +194,8 @@ class OrdererYamlLoadTest {
     assertThat(loaded.config().general()).isEqualTo(new General("127.0.0.1", 7050,
         OrdererConfiguration.fabricDefaults().general().tls(), OrdererConfiguration.fabricDefaults().general()
             .keepalive(), 104_857_600, 104_857_600, BootstrapMethod.NONE, dir.toAbsolutePath().resolve("msp"),
-        "SampleOrg", OrdererConfiguration.fabricDefaults().general().authentication()));
+        "SampleOrg", OrdererConfiguration.fabricDefaults().general().authentication(),
+        OrdererConfiguration.fabricDefaults().general().cluster()));
   }
 
   @Test

@@ -57,6 +57,14 @@ class OrdererYamlPrintTest {
             RootCAs: []
             ClientAuthRequired: false
             ClientRootCAs: []
+          Cluster:
+            ListenAddress: ""
+            ListenPort: 0
+            ServerCertificate:
+            ServerPrivateKey:
+            ClientCertificate:
+            ClientPrivateKey:
+            RootCAs: []
           Keepalive:
             ServerMinInterval: 1m0s
             ServerInterval: 2h0m0s
