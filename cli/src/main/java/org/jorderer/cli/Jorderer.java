@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Jorderer.Version.class,
     description = "A Hyperledger Fabric ordering service.",
-    subcommands = {StartCommand.class, ChannelCommand.class, FetchCommand.class, BroadcastCommand.class,
+    subcommands = {StartCommand.class, DevClusterCommand.class, ChannelCommand.class, FetchCommand.class, BroadcastCommand.class,
         LedgerCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Jorderer {
   @CommandLine.Option(names = FailureReport.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,

@@ -16,10 +16,22 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
  * entry; {@link ChannelOrdering} recognizes the blocks it wrote before and writes only new ones.
  */
 final class ChannelStateMachine extends BaseStateMachine {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChannelStateMachine.class);
   private final CompletableFuture<ChannelOrdering> ordering = new CompletableFuture<>();
 
   void bind(ChannelOrdering channel) {
     ordering.complete(channel);
+  }
+
+  /**
+   * Logs each leader change, as Fabric's chain does ("Raft leader changed"), so that an operator
+   * (and {@code jorderer dev-cluster}) sees who leads after a failure.
+   */
+  @Override
+  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+      org.apache.ratis.protocol.RaftPeerId newLeader) {
+    log.info("Raft leader of group {} is now {}{}", member.getGroupId(), newLeader,
+        member.getPeerId().equals(newLeader) ? " (this node)" : "");
   }
 
   @Override

@@ -40,7 +40,12 @@ public final class EtcdRaftProfile {
   }
 
   public static ConfigMetadata metadata(List<ConsenterAddress> consenters) {
-    ConfigMetadata.Builder metadata = ConfigMetadata.newBuilder().setOptions(defaultOptions());
+    return metadata(consenters, defaultOptions());
+  }
+
+  /** The consenters with {@code options} (configtx.yaml's {@code EtcdRaft.Options}). */
+  public static ConfigMetadata metadata(List<ConsenterAddress> consenters, Options options) {
+    ConfigMetadata.Builder metadata = ConfigMetadata.newBuilder().setOptions(options);
     for (ConsenterAddress c : consenters) {
       metadata.addConsenters(Consenter.newBuilder()
           .setHost(c.host())
