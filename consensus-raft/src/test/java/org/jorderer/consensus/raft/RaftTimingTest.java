@@ -1,0 +1,54 @@
+package org.jorderer.consensus.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.hyperledger.fabric.protos.orderer.etcdraft.Options;
+import org.junit.jupiter.api.Test;
+
+/** The Raft timers from a channel's etcdraft Options, as Fabric reads them. */
+class RaftTimingTest {
+  private static final ClusterSettings NODE = ClusterSettings.defaults("127.0.0.1", 7051, new byte[0], Path.of("wal"));
+
+  @Test
+  void fabricsDefaultOptionsGiveFiveToTenSecondElections() {
+    RaftTiming timing = RaftTiming.of("ch", EtcdRaftProfile.defaultOptions(), NODE);
+
+    assertThat(timing.electionTimeoutMin()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(timing.electionTimeoutMax()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(timing.heartbeat()).isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void theNodesTickIntervalOverrideReplacesTheChannels() {
+    Options options = EtcdRaftProfile.defaultOptions().toBuilder().setElectionTick(20).setHeartbeatTick(2).build();
+
+    RaftTiming timing = RaftTiming.of("ch", options, NODE.withTickIntervalOverride(Duration.ofMillis(50)));
+
+    assertThat(timing.electionTimeoutMin()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(timing.electionTimeoutMax()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(timing.heartbeat()).isEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aFixedElectionTimeoutOnTheNodeWins() {
+    RaftTiming timing = RaftTiming.of("ch", EtcdRaftProfile.defaultOptions(),
+        NODE.withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600)));
+
+    assertThat(timing.electionTimeoutMin()).isEqualTo(Duration.ofMillis(300));
+    assertThat(timing.electionTimeoutMax()).isEqualTo(Duration.ofMillis(600));
+  }
+
+  @Test
+  void unusableOptionsAreRefusedWithFabricsReasons() {
+    Options defaults = EtcdRaftProfile.defaultOptions();
+    assertThatThrownBy(() -> RaftTiming.of("ch", defaults.toBuilder().setTickInterval("often").build(), NODE))
+        .hasMessage("channel ch: failed to parse TickInterval (often) to time duration");
+    assertThatThrownBy(() -> RaftTiming.of("ch", defaults.toBuilder().setElectionTick(1).build(), NODE))
+        .hasMessage("channel ch: ElectionTick (1) must be greater than HeartbeatTick (1)");
+    assertThatThrownBy(() -> RaftTiming.of("ch", defaults.toBuilder().setHeartbeatTick(0).build(), NODE))
+        .hasMessage("channel ch: none of HeartbeatTick (0), ElectionTick (10) and MaxInflightBlocks (5) can be zero");
+  }
+}
