@@ -113,6 +113,19 @@ class ClusterConfigTest {
   }
 
   @Test
+  void aKeyThatIsNotTheCertificatesStopsTheStart() throws Exception {
+    Path file = write(String.join("\n", "General:", "    Cluster:", "        ListenAddress: 127.0.0.1",
+        "        ListenPort: 7151", "        ServerCertificate: cluster/server.crt",
+        "        ServerPrivateKey: cluster/client.key", "        ClientCertificate: cluster/client.crt",
+        "        ClientPrivateKey: cluster/client.key", ""));
+    LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
+
+    assertThatThrownBy(() -> OrdererSettings.from(loaded, dir))
+        .hasMessageContaining("cluster/client.key is not the private key of ")
+        .hasMessageContaining("cluster/server.crt");
+  }
+
+  @Test
   void theListenerKeysAreSetTogetherAndTheClientPairIsNeeded() throws Exception {
     Path file = write("""
         General:

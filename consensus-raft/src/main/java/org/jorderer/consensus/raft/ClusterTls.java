@@ -67,6 +67,8 @@ public record ClusterTls(PrivateKey serverKey, X509Certificate serverCertificate
     X509Certificate client = certificate(clientCertificatePem);
     PrivateKey serverKey = key(serverKeyPem);
     PrivateKey clientKey = key(clientKeyPem);
+    checkPair(serverKey, server, serverCertificatePem, serverKeyPem);
+    checkPair(clientKey, client, clientCertificatePem, clientKeyPem);
     List<X509Certificate> roots = new ArrayList<>();
     for (Path root : rootCaPems) {
       roots.addAll(certificates(root));
@@ -124,6 +126,36 @@ public record ClusterTls(PrivateKey serverKey, X509Certificate serverCertificate
         return CLIENT.equals(alias) ? clientKey : serverKey;
       }
     };
+  }
+
+  /**
+   * Refuses a key that does not belong to its certificate at start, rather than as a TLS handshake
+   * failure on every connection later: signs a probe with the key, verifies it with the certificate.
+   */
+  private static void checkPair(PrivateKey key, X509Certificate certificate, Path certificatePem, Path keyPem)
+      throws IOException {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "EC" -> "SHA256withECDSA";
+      case "RSA" -> "SHA256withRSA";
+      default -> null;
+    };
+    if (algorithm == null) {
+      return;
+    }
+    try {
+      byte[] probe = "jorderer cluster key probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      signer.initVerify(certificate.getPublicKey());
+      signer.update(probe);
+      if (!signer.verify(signature)) {
+        throw new IOException(keyPem + " is not the private key of " + certificatePem);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IOException(keyPem + " is not the private key of " + certificatePem + ": " + e.getMessage(), e);
+    }
   }
 
   private static X509Certificate certificate(Path pem) throws IOException {
