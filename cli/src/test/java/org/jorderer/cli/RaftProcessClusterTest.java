@@ -51,6 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  * × ElectionTick 10), every envelope answered SUCCESS before or after the kill is in the survivors'
  * ledgers exactly once, with the same blocks on both; the killed node restarts on its data and
  * catches up to identical blocks.
+ *
+ * <p>It prints when each phase ended, and how long after the kill a survivor logged the new leader
+ * and Broadcast through a survivor succeeded again; {@code -Draft.process.logs=true} also prints
+ * the tail of each node's log.
  */
 class RaftProcessClusterTest {
   private static final Pattern LEADER = Pattern.compile("Raft leader of group \\S+ is now (\\S+)( \\(this node\\))?");
