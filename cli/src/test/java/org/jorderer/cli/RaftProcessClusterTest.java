@@ -340,13 +340,13 @@ class RaftProcessClusterTest {
       int self = -1;
       for (LocalCluster.Node node : cluster.nodes()) {
         Matcher m = LEADER.matcher(Files.readString(node.log(), StandardCharsets.UTF_8));
+        boolean leads = false;
         while (m.find()) {
           last[node.index()] = m.group(1);
-          if (m.group(2) != null) {
-            self = node.index();
-          } else if (self == node.index()) {
-            self = -1;
-          }
+          leads = m.group(2) != null; // the node's latest line decides
+        }
+        if (leads) {
+          self = node.index();
         }
       }
       if (self >= 0 && java.util.Arrays.stream(last).allMatch(l -> l != null && l.equals(last[0]))) {
