@@ -149,6 +149,9 @@ class RaftOperationsTest {
           .containsPattern("consensus_etcdraft_leader_changes\\{channel=\"raftchannel\"\\} [1-9]");
       await().atMost(WAIT).until(() -> metrics(remaining)
           .contains("consensus_etcdraft_committed_block_number{channel=\"raftchannel\"} " + (height - 1) + "\n"));
+      // Leader or follower, the node sees all three consenters active.
+      await().atMost(WAIT).until(() -> metrics(remaining)
+          .contains("consensus_etcdraft_active_nodes{channel=\"raftchannel\"} 3\n"));
       assertThat(healthz(remaining).statusCode()).isEqualTo(200);
 
       // Two of three stop: the remaining node knows no leader, and says so.

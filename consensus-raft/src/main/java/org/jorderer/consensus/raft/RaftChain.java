@@ -104,6 +104,9 @@ public final class RaftChain implements Chain {
   private volatile RaftPeerId leader;
   private volatile long leaderlessSinceNanos = System.nanoTime();
   private volatile int activeNodes;
+  /** The leader's own count of active nodes, as it last answered this follower; 0 before. */
+  private volatile int leaderActiveNodes;
+  private ScheduledExecutorService leaderView;
   private volatile boolean halting;
 
   RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters) {
@@ -220,6 +223,13 @@ public final class RaftChain implements Chain {
       });
       timer.scheduleWithFixedDelay(this::checkBatchTimeout, 10, 10, TimeUnit.MILLISECONDS);
       timer.scheduleWithFixedDelay(this::watch, 0, 10, TimeUnit.MILLISECONDS);
+      // Its own thread: asking a leader that just died blocks until the request times out.
+      leaderView = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "raft-leader-view-" + channelId);
+        t.setDaemon(true);
+        return t;
+      });
+      leaderView.scheduleWithFixedDelay(this::askLeaderForActiveNodes, 500, 500, TimeUnit.MILLISECONDS);
       log.info("Raft chain for channel {} started at height {} as consenter {} of {} ({} group {})", channelId,
           support.height(), raftId(), consenters.members().size(), created ? "new" : "existing", group.getGroupId());
     }
@@ -400,6 +410,10 @@ public final class RaftChain implements Chain {
 
     @Override
     public Action handleAttemptFailure(Event event) {
+      if (event instanceof org.apache.ratis.client.retry.ClientRetryEvent retry
+          && retry.getRequest() instanceof org.apache.ratis.protocol.GroupInfoRequest) {
+        return NO_RETRY_ACTION; // asked again at the next tick
+      }
       if (halting || event.getAttemptCount() >= maxAttempts) {
         return NO_RETRY_ACTION;
       }
@@ -459,8 +473,9 @@ public final class RaftChain implements Chain {
   /**
    * The consenters this node knows to be reachable, itself included. A leader counts the
    * followers that answered within the election timeout's upper bound (Ratis's own test before it
-   * steps down for lost heartbeats); a follower counts itself and a leader it heard from within
-   * that time; a candidate counts itself. Fabric's followers report the leader's count instead.
+   * steps down for lost heartbeats). A follower that heard from the leader within that time
+   * reports the leader's own count (asked every 500 ms; itself and the leader until the first
+   * answer), as Fabric's followers do. Without a leader, a node counts itself.
    */
   private int activeNodes(DivisionInfo info, boolean leading) {
     long recentMillis = node.settings().electionTimeoutMax().toMillis();
@@ -476,9 +491,47 @@ public final class RaftChain implements Chain {
     }
     if (leader != null && role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()
         && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() <= recentMillis) {
-      return 2;
+      int leaders = leaderActiveNodes;
+      return leaders > 0 ? leaders : 2;
     }
     return 1;
+  }
+
+  /**
+   * A follower asks the leader for its role (Ratis's group info) and keeps the leader's count of
+   * active nodes, as Fabric's followers take it from the leader's heartbeats (etcdraft/chain.go,
+   * ActiveNodes in the ClusterMetadata the leader sends). Every 500 ms, on its own thread.
+   */
+  private void askLeaderForActiveNodes() {
+    RaftPeerId current = leader;
+    RaftClient asking = client;
+    if (current == null || asking == null || halting || current.equals(node.id())) {
+      leaderActiveNodes = 0;
+      return;
+    }
+    try {
+      RoleInfoProto role = asking.getGroupManagementApi(current).info(group.getGroupId()).getRoleInfoProto();
+      if (!role.hasLeaderInfo()) {
+        leaderActiveNodes = 0;
+        return;
+      }
+      int active = 1;
+      long recentMillis = node.settings().electionTimeoutMax().toMillis();
+      for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
+        if (follower.getLastRpcElapsedTimeMs() <= recentMillis) {
+          active++;
+        }
+      }
+      leaderActiveNodes = active;
+    } catch (IOException | RuntimeException e) {
+      leaderActiveNodes = 0;
+      log.debug("Raft chain for channel {}: asking leader {} for its followers: {}", channelId, current, e.toString());
+    }
+  }
+
+  /** The leader this node knows of, or null. */
+  RaftPeerId knownLeader() {
+    return leader;
   }
 
   /** This channel's etcdraft metrics (the snapshot gauge is set by whoever takes snapshots). */
@@ -567,6 +620,9 @@ public final class RaftChain implements Chain {
     }
     if (timer != null) {
       timer.shutdownNow();
+    }
+    if (leaderView != null) {
+      leaderView.shutdownNow();
     }
     if (ordering != null) {
       ordering.stop();

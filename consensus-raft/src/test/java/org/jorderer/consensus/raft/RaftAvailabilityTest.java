@@ -47,8 +47,12 @@ class RaftAvailabilityTest {
       }
       await().atMost(WAIT).until(() -> envelopesIn(remaining) == 5);
       assertThat(gauge(remaining, "consensus_etcdraft_cluster_size")).isEqualTo(3);
-      await().atMost(WAIT).until(() -> gauge(remaining, "consensus_etcdraft_is_leader") == 1
-          && gauge(remaining, "consensus_etcdraft_active_nodes") == 3);
+      await().atMost(WAIT).until(() -> gauge(remaining, "consensus_etcdraft_is_leader") == 1);
+      // Every node, followers included (they take the leader's count), sees all three active.
+      for (RaftCluster.Node node : cluster.nodes) {
+        await().atMost(WAIT).until(() -> gauge(node, "consensus_etcdraft_active_nodes") == 3);
+        assertThat(gauge(node, "consensus_etcdraft_is_leader")).isEqualTo(node == remaining ? 1 : 0);
+      }
       assertThat(counter(remaining, "consensus_etcdraft_normal_proposals_received")).isEqualTo(5);
       assertThat(histogramCount(remaining, "consensus_etcdraft_data_persist_duration")).isPositive();
       double changesBefore = counter(remaining, "consensus_etcdraft_leader_changes");
@@ -114,6 +118,9 @@ class RaftAvailabilityTest {
           survivors.add(node);
         }
       }
+      // Every node knows the leader about to stop (elections right after start may still move it).
+      await().atMost(WAIT).until(() -> leader.chain.isLeader() && leader.chain.knownLeader() != null
+          && survivors.stream().allMatch(n -> leader.chain.knownLeader().equals(n.chain.knownLeader())));
       double changesBefore = counter(survivors.get(0), "consensus_etcdraft_leader_changes");
 
       // Sent at once after the leader stops, before the survivors elect another: no retry here.
@@ -130,7 +137,7 @@ class RaftAvailabilityTest {
       }
       RaftCluster.Node next = cluster.leader();
       assertThat(next).isNotNull();
-      assertThat(counter(survivors.get(0), "consensus_etcdraft_leader_changes")).isGreaterThan(changesBefore);
+      await().atMost(WAIT).until(() -> counter(survivors.get(0), "consensus_etcdraft_leader_changes") > changesBefore);
       await().atMost(WAIT).until(() -> gauge(next, "consensus_etcdraft_is_leader") == 1);
       assertThat(counter(next, "consensus_etcdraft_proposal_failures")).isZero();
     }
