@@ -478,19 +478,13 @@ public final class RaftChain implements Chain {
    * answer), as Fabric's followers do. Without a leader, a node counts itself.
    */
   private int activeNodes(DivisionInfo info, boolean leading) {
-    long recentMillis = node.settings().electionTimeoutMax().toMillis();
     RoleInfoProto role = info.getRoleInfoProto();
     if (leading && role.hasLeaderInfo()) {
-      int active = 1;
-      for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-        if (follower.getLastRpcElapsedTimeMs() <= recentMillis) {
-          active++;
-        }
-      }
-      return active;
+      return leaderCount(role);
     }
     if (leader != null && role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()
-        && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() <= recentMillis) {
+        && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs()
+            <= node.settings().electionTimeoutMax().toMillis()) {
       int leaders = leaderActiveNodes;
       return leaders > 0 ? leaders : 2;
     }
@@ -511,22 +505,23 @@ public final class RaftChain implements Chain {
     }
     try {
       RoleInfoProto role = asking.getGroupManagementApi(current).info(group.getGroupId()).getRoleInfoProto();
-      if (!role.hasLeaderInfo()) {
-        leaderActiveNodes = 0;
-        return;
-      }
-      int active = 1;
-      long recentMillis = node.settings().electionTimeoutMax().toMillis();
-      for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-        if (follower.getLastRpcElapsedTimeMs() <= recentMillis) {
-          active++;
-        }
-      }
-      leaderActiveNodes = active;
+      leaderActiveNodes = role.hasLeaderInfo() ? leaderCount(role) : 0;
     } catch (IOException | RuntimeException e) {
       leaderActiveNodes = 0;
       log.debug("Raft chain for channel {}: asking leader {} for its followers: {}", channelId, current, e.toString());
     }
+  }
+
+  /** A leader's count: itself and the followers that answered within the election timeout's upper bound. */
+  private int leaderCount(RoleInfoProto leaderRole) {
+    long recentMillis = node.settings().electionTimeoutMax().toMillis();
+    int active = 1;
+    for (ServerRpcProto follower : leaderRole.getLeaderInfo().getFollowerInfoList()) {
+      if (follower.getLastRpcElapsedTimeMs() <= recentMillis) {
+        active++;
+      }
+    }
+    return active;
   }
 
   /** The leader this node knows of, or null. */
