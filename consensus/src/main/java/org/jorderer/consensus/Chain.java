@@ -51,6 +51,15 @@ public interface Chain extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Why this node cannot order for the channel for now because its cluster has no quorum it can
+   * reach (a Raft channel without a leader for longer than Broadcast waits for one), or empty.
+   * Like {@link #stalled}, it is no failure: ordering resumes once a quorum is back.
+   */
+  default java.util.Optional<String> noQuorum() {
+    return java.util.Optional.empty();
+  }
+
   /** Starts ordering; the chain continues from the ledger's height and last block. */
   void start();
 

@@ -17,8 +17,14 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.util.TimeDuration;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.consensus.Chain;
 import org.jorderer.consensus.ChainHaltedException;
@@ -38,6 +44,15 @@ import org.slf4j.LoggerFactory;
  * any node, leader or follower, accepts Broadcast. An envelope's future completes only when its
  * entry is committed by a quorum and applied on the leader, so SUCCESS means replicated.
  *
+ * <p>Without a leader: Fabric's {@code Submit} answers "no Raft leader" at once while an election
+ * runs. Here an envelope taken while this node knows no leader is held until one is known, and
+ * answered SERVICE_UNAVAILABLE "no Raft leader" only once it has waited {@code leaderWait}
+ * ({@link ClusterSettings#effectiveLeaderWait}). A proposal already under way when the leader
+ * goes is retried by the Ratis client toward the next leader, and given up once this node has
+ * been without a leader for {@code leaderWait}. A watcher reads this node's view of the group
+ * every 10 ms: the known leader, Fabric's {@code consensus_etcdraft_*} gauges, and whether the
+ * channel has lost its quorum as far as this node can tell (for {@code /healthz}).
+ *
  * <p>Applying: {@link ChannelOrdering} cuts blocks from the committed entries on every node. The
  * leader's batch timer (BatchTimeout after the pending batch's first envelope) proposes a
  * {@link RaftEntry.CutMarker}, so timeouts are decided once and replicated.
@@ -45,10 +60,20 @@ import org.slf4j.LoggerFactory;
 public final class RaftChain implements Chain {
   private static final Logger log = LoggerFactory.getLogger(RaftChain.class);
 
-  /** Broadcast's info text once the chain stopped. */
-  public static final String HALTED = "Raft chain is halted";
+  /** Broadcast's info text once the chain stopped (Fabric's {@code Submit}, etcdraft/chain.go). */
+  public static final String HALTED = "chain is stopped";
 
-  private record Proposal(RaftEntry.Ordered ordered, boolean config, CompletableFuture<Void> committed) {
+  /**
+   * Broadcast's info text when no leader was known within the wait, Fabric's own words for its
+   * immediate answer ({@code Submit} in orderer/consensus/etcdraft/chain.go).
+   */
+  public static final String NO_LEADER = "no Raft leader";
+
+  /** How long the Ratis client sleeps between attempts of one proposal. */
+  private static final long RETRY_SLEEP_MILLIS = 50;
+
+  private record Proposal(RaftEntry.Ordered ordered, boolean config, long arrivedNanos,
+      CompletableFuture<Void> committed) {
     int bytes() {
       return ordered.envelope().getSerializedSize() + 16;
     }
@@ -70,6 +95,19 @@ public final class RaftChain implements Chain {
   private Thread proposer;
   private ScheduledExecutorService timer;
   private volatile long cutProposedFor = -1;
+  private final EtcdRaftMetrics.Channel metrics;
+  private final long leaderWaitNanos;
+  /** Notified when a leader becomes known or the chain halts; guards nothing else. */
+  private final Object leaderSignal = new Object();
+  private volatile RaftServer.Division division;
+  /** The leader this node knows of, or null (an election, or no quorum reachable). */
+  private volatile RaftPeerId leader;
+  private volatile long leaderlessSinceNanos = System.nanoTime();
+  private volatile int activeNodes;
+  /** The leader's own count of active nodes, as it last answered this follower; 0 before. */
+  private volatile int leaderActiveNodes;
+  private ScheduledExecutorService leaderView;
+  private volatile boolean halting;
 
   RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters) {
     this.support = Objects.requireNonNull(support, "support");
@@ -81,6 +119,8 @@ public final class RaftChain implements Chain {
     this.queue = new OrderingQueue<>(settings.queueCapacity(), settings.handOffExecutor(),
         () -> new ChainHaltedException(HALTED));
     this.inflight = new Semaphore(settings.maxInflightEntries());
+    this.leaderWaitNanos = settings.effectiveLeaderWait().toNanos();
+    this.metrics = EtcdRaftMetrics.of(support.metrics()).forChannel(channelId);
   }
 
   @Override
@@ -95,24 +135,52 @@ public final class RaftChain implements Chain {
 
   @Override
   public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
+    metrics.normalProposalReceived();
     return submit(envelope, configSequence, false);
   }
 
   @Override
   public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+    metrics.configProposalReceived();
     return submit(configEnvelope, configSequence, true);
   }
 
   private CompletableFuture<Void> submit(Envelope envelope, long configSequence, boolean config) {
     Objects.requireNonNull(envelope, "envelope");
-    Proposal proposal = new Proposal(new RaftEntry.Ordered(envelope, configSequence), config, new CompletableFuture<>());
-    return queue.offer(proposal).thenCompose(accepted -> proposal.committed());
+    Proposal proposal = new Proposal(new RaftEntry.Ordered(envelope, configSequence), config, System.nanoTime(),
+        new CompletableFuture<>());
+    CompletableFuture<Void> answered = queue.offer(proposal).thenCompose(accepted -> proposal.committed());
+    answered.whenComplete((ok, failure) -> {
+      if (failure != null) {
+        metrics.proposalFailed(); // Fabric counts every Submit that fails
+      }
+    });
+    return answered;
   }
 
   /** Whether this node currently leads the channel's group. */
   public boolean isLeader() {
     RaftServer.Division division = node.division(group.getGroupId());
     return division != null && division.getInfo().isLeader();
+  }
+
+  /**
+   * Why this node cannot order for the channel: it has known no leader for longer than Broadcast
+   * waits for one. Elections shorter than that do not count. A node cut off from the others, and
+   * every node of a channel that lost its quorum, reports it.
+   */
+  @Override
+  public java.util.Optional<String> noQuorum() {
+    if (halting || leader != null || division == null) {
+      return java.util.Optional.empty();
+    }
+    long leaderless = System.nanoTime() - leaderlessSinceNanos;
+    if (leaderless < leaderWaitNanos) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(NO_LEADER + " for " + TimeUnit.NANOSECONDS.toMillis(leaderless) + " ms: "
+        + activeNodes + " of " + consenters.members().size() + " consenters reachable from this node, "
+        + (consenters.members().size() / 2 + 1) + " needed");
   }
 
   /** The channel's etcdraft {@code ConfigMetadata} this chain runs by. */
@@ -141,7 +209,10 @@ public final class RaftChain implements Chain {
       node.stateMachine(group.getGroupId()).bind(ordering);
       node.trust(consenters);
       boolean created = node.join(group);
-      client = node.client(group);
+      leaderlessSinceNanos = System.nanoTime();
+      client = node.client(group, new ProposalRetry());
+      metrics.clusterSize(consenters.members().size());
+      metrics.isLeader(false);
       proposer = new Thread(this::propose, "raft-propose-" + channelId);
       proposer.setDaemon(true);
       proposer.start();
@@ -151,6 +222,14 @@ public final class RaftChain implements Chain {
         return t;
       });
       timer.scheduleWithFixedDelay(this::checkBatchTimeout, 10, 10, TimeUnit.MILLISECONDS);
+      timer.scheduleWithFixedDelay(this::watch, 0, 10, TimeUnit.MILLISECONDS);
+      // Its own thread: asking a leader that just died blocks until the request times out.
+      leaderView = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "raft-leader-view-" + channelId);
+        t.setDaemon(true);
+        return t;
+      });
+      leaderView.scheduleWithFixedDelay(this::askLeaderForActiveNodes, 500, 500, TimeUnit.MILLISECONDS);
       log.info("Raft chain for channel {} started at height {} as consenter {} of {} ({} group {})", channelId,
           support.height(), raftId(), consenters.members().size(), created ? "new" : "existing", group.getGroupId());
     }
@@ -190,7 +269,7 @@ public final class RaftChain implements Chain {
         }
         List<Proposal> entry = new ArrayList<>();
         int bytes = 0;
-        for (Proposal proposal : taken) {
+        for (Proposal proposal : awaitLeader(taken)) {
           if (proposal.config()) {
             send(entry);
             entry = new ArrayList<>();
@@ -230,6 +309,7 @@ public final class RaftChain implements Chain {
       entry = new RaftEntry.Envelopes(proposals.stream().map(Proposal::ordered).toList());
     }
     inflight.acquire();
+    long sentNanos = System.nanoTime();
     CompletableFuture<RaftClientReply> reply;
     try {
       reply = client.async().send(Message.valueOf(
@@ -247,6 +327,8 @@ public final class RaftChain implements Chain {
       }
       if (why == null) {
         discarded = r.getMessage().getContent().toString(StandardCharsets.UTF_8);
+        // Committed: a quorum has the entry in its log on disk (this node's wait for it).
+        metrics.dataPersisted((System.nanoTime() - sentNanos) / 1e9);
       }
       for (Proposal proposal : proposals) {
         if (why != null) {
@@ -260,10 +342,196 @@ public final class RaftChain implements Chain {
     });
   }
 
-  private static String unavailable(Throwable why) {
+  private String unavailable(Throwable why) {
+    if (halting) {
+      return HALTED;
+    }
+    if (leader == null) {
+      return NO_LEADER;
+    }
     Throwable cause = why instanceof java.util.concurrent.CompletionException && why.getCause() != null
         ? why.getCause() : why;
-    return "no Raft leader: the proposal was not committed (" + cause.getClass().getSimpleName() + ")";
+    return "timed out (" + node.settings().submitTimeout().toSeconds() + "s) waiting for the Raft leader "
+        + leader + " to commit the proposal (" + cause.getClass().getSimpleName() + ")";
+  }
+
+  /**
+   * Holds {@code proposals} while this node knows no leader and returns those to propose once one
+   * is known. Each proposal waits at most {@code leaderWait} from its arrival, then is answered
+   * {@link #NO_LEADER}; a halt answers the rest {@link #HALTED}.
+   */
+  private List<Proposal> awaitLeader(List<Proposal> proposals) throws InterruptedException {
+    if (leader != null || proposals.isEmpty()) {
+      return proposals;
+    }
+    List<Proposal> held = new ArrayList<>(proposals);
+    synchronized (leaderSignal) {
+      while (leader == null && !held.isEmpty()) {
+        if (halting) {
+          held.forEach(p -> p.committed().completeExceptionally(new ChainHaltedException(HALTED)));
+          return List.of();
+        }
+        long now = System.nanoTime();
+        long nextDeadline = Long.MAX_VALUE;
+        List<Proposal> waiting = new ArrayList<>(held.size());
+        for (Proposal proposal : held) {
+          long left = proposal.arrivedNanos() + leaderWaitNanos - now;
+          if (left <= 0) {
+            proposal.committed().completeExceptionally(new ChainHaltedException(NO_LEADER));
+          } else {
+            waiting.add(proposal);
+            nextDeadline = Math.min(nextDeadline, left);
+          }
+        }
+        if (waiting.size() < held.size()) {
+          log.warn("Raft chain for channel {}: no Raft leader known for {} ms; answered {} envelope(s) "
+              + "SERVICE_UNAVAILABLE after waiting {} ms", channelId,
+              TimeUnit.NANOSECONDS.toMillis(now - leaderlessSinceNanos), held.size() - waiting.size(),
+              TimeUnit.NANOSECONDS.toMillis(leaderWaitNanos));
+        }
+        held = waiting;
+        if (!held.isEmpty()) {
+          TimeUnit.NANOSECONDS.timedWait(leaderSignal, nextDeadline);
+        }
+      }
+    }
+    return held;
+  }
+
+  /**
+   * The Ratis client's retries of one proposal: toward whichever node leads, every 50 ms, while a
+   * leader is known or has been missing for less than {@code leaderWait}, and within the submit
+   * timeout overall (each attempt may itself wait for Ratis's request timeout).
+   */
+  private final class ProposalRetry implements RetryPolicy {
+    private final int maxAttempts =
+        (int) Math.max(1, node.settings().submitTimeout().toMillis() / RETRY_SLEEP_MILLIS);
+    private final TimeDuration sleep = TimeDuration.valueOf(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS);
+
+    @Override
+    public Action handleAttemptFailure(Event event) {
+      if (event instanceof org.apache.ratis.client.retry.ClientRetryEvent retry
+          && retry.getRequest() instanceof org.apache.ratis.protocol.GroupInfoRequest) {
+        return NO_RETRY_ACTION; // asked again at the next tick
+      }
+      if (halting || event.getAttemptCount() >= maxAttempts) {
+        return NO_RETRY_ACTION;
+      }
+      if (leader == null && System.nanoTime() - leaderlessSinceNanos >= leaderWaitNanos) {
+        return NO_RETRY_ACTION;
+      }
+      return () -> sleep;
+    }
+  }
+
+  // ------------------------------------------------------------------ this node's view of the group
+
+  /**
+   * Reads this node's view of the group every 10 ms: the leader it knows (waking held proposals
+   * when one appears), leader changes, and the etcdraft gauges.
+   */
+  private void watch() {
+    try {
+      RaftServer.Division current = division;
+      if (current == null) {
+        current = node.division(group.getGroupId());
+        if (current == null) {
+          return;
+        }
+        division = current;
+      }
+      DivisionInfo info = current.getInfo();
+      RaftPeerId now = info.isAlive() ? info.getLeaderId() : null;
+      RaftPeerId before = leader;
+      if (!Objects.equals(now, before)) {
+        // Fabric counts every change of the leader it knows, to none included (etcdraft/chain.go, run).
+        metrics.leaderChanged();
+        if (now == null) {
+          leaderlessSinceNanos = System.nanoTime();
+          log.info("Raft chain for channel {}: no leader (was {})", channelId, before);
+        } else {
+          log.info("Raft chain for channel {}: leader is {}{}", channelId, now,
+              now.equals(node.id()) ? " (this node)" : "");
+        }
+        leader = now;
+        if (now != null) {
+          synchronized (leaderSignal) {
+            leaderSignal.notifyAll();
+          }
+        }
+      }
+      boolean leading = now != null && now.equals(node.id());
+      metrics.isLeader(leading);
+      activeNodes = activeNodes(info, leading);
+      metrics.activeNodes(activeNodes);
+      metrics.committedBlockNumber(support.height() - 1);
+    } catch (RuntimeException e) {
+      log.warn("Raft chain for channel {}: watching the Raft group: {}", channelId, e.toString());
+    }
+  }
+
+  /**
+   * The consenters this node knows to be reachable, itself included. A leader counts the
+   * followers that answered within the election timeout's upper bound (Ratis's own test before it
+   * steps down for lost heartbeats). A follower that heard from the leader within that time
+   * reports the leader's own count (asked every 500 ms; itself and the leader until the first
+   * answer), as Fabric's followers do. Without a leader, a node counts itself.
+   */
+  private int activeNodes(DivisionInfo info, boolean leading) {
+    RoleInfoProto role = info.getRoleInfoProto();
+    if (leading && role.hasLeaderInfo()) {
+      return leaderCount(role);
+    }
+    if (leader != null && role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()
+        && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs()
+            <= node.settings().electionTimeoutMax().toMillis()) {
+      int leaders = leaderActiveNodes;
+      return leaders > 0 ? leaders : 2;
+    }
+    return 1;
+  }
+
+  /**
+   * A follower asks the leader for its role (Ratis's group info) and keeps the leader's count of
+   * active nodes, as Fabric's followers take it from the leader's heartbeats (etcdraft/chain.go,
+   * ActiveNodes in the ClusterMetadata the leader sends). Every 500 ms, on its own thread.
+   */
+  private void askLeaderForActiveNodes() {
+    RaftPeerId current = leader;
+    RaftClient asking = client;
+    if (current == null || asking == null || halting || current.equals(node.id())) {
+      leaderActiveNodes = 0;
+      return;
+    }
+    try {
+      RoleInfoProto role = asking.getGroupManagementApi(current).info(group.getGroupId()).getRoleInfoProto();
+      leaderActiveNodes = role.hasLeaderInfo() ? leaderCount(role) : 0;
+    } catch (IOException | RuntimeException e) {
+      leaderActiveNodes = 0;
+      log.debug("Raft chain for channel {}: asking leader {} for its followers: {}", channelId, current, e.toString());
+    }
+  }
+
+  /** A leader's count: itself and the followers that answered within the election timeout's upper bound. */
+  private int leaderCount(RoleInfoProto leaderRole) {
+    long recentMillis = node.settings().electionTimeoutMax().toMillis();
+    int active = 1;
+    for (ServerRpcProto follower : leaderRole.getLeaderInfo().getFollowerInfoList()) {
+      if (follower.getLastRpcElapsedTimeMs() <= recentMillis) {
+        active++;
+      }
+    }
+    return active;
+  }
+
+  /** The leader this node knows of, or null. */
+  RaftPeerId knownLeader() {
+    return leader;
+  }
+
+  /** This channel's etcdraft metrics (the snapshot gauge is set by whoever takes snapshots). */
+  EtcdRaftMetrics.Channel metrics() {
+    return metrics;
   }
 
   // ------------------------------------------------------------------ batch timer (leader only)
@@ -326,6 +594,9 @@ public final class RaftChain implements Chain {
       stopped = true;
       proposing = proposer;
     }
+    if (!drain) {
+      stopProposing();
+    }
     if (drain && proposing != null) {
       queue.close();
       joinQuietly(proposing);
@@ -338,12 +609,15 @@ public final class RaftChain implements Chain {
         Thread.currentThread().interrupt();
       }
     }
-    queue.halt();
+    stopProposing();
     if (proposing != null && proposing != Thread.currentThread()) {
       joinQuietly(proposing);
     }
     if (timer != null) {
       timer.shutdownNow();
+    }
+    if (leaderView != null) {
+      leaderView.shutdownNow();
     }
     if (ordering != null) {
       ordering.stop();
@@ -365,6 +639,15 @@ public final class RaftChain implements Chain {
     }
     log.info("Raft chain for channel {} {}", channelId, why);
     errored.fire();
+  }
+
+  /** Stops proposing: the queue refuses and drops, held proposals are answered, retries end. */
+  private void stopProposing() {
+    halting = true;
+    queue.halt();
+    synchronized (leaderSignal) {
+      leaderSignal.notifyAll();
+    }
   }
 
   private static boolean isRatisThread() {

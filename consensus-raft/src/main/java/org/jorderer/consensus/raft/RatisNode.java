@@ -136,12 +136,17 @@ final class RatisNode {
   RaftClient client(RaftGroup group) {
     long sleepMillis = 100;
     int attempts = (int) Math.max(1, settings.submitTimeout().toMillis() / sleepMillis);
+    return client(group, RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+        TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)));
+  }
+
+  /** A client that finds the group's leader by itself and retries as {@code retry} decides. */
+  RaftClient client(RaftGroup group, org.apache.ratis.retry.RetryPolicy retry) {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setParameters(parameters)
         .setRaftGroup(group)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
-            TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
+        .setRetryPolicy(retry)
         .build();
   }
 

@@ -48,12 +48,20 @@ final class RaftCluster implements AutoCloseable {
   final Block genesis;
   final Node[] nodes;
   final boolean tls;
+  /**
+   * How long a node holds Broadcast without a leader (null: the settings' default). Long by
+   * default: tests that are not about elections must not fail because one is slow on a loaded
+   * machine (their short election timeouts make the default wait short too).
+   */
+  Duration leaderWait = Duration.ofSeconds(20);
 
   /** One node: its ledger and chain, while running. */
   final class Node {
     final int index;
     BlockStore ledger;
     RaftChain chain;
+    /** The registry this run of the node reports its metrics to. */
+    PrometheusRegistry metrics;
 
     Node(int index) {
       this.index = index;
@@ -62,11 +70,13 @@ final class RaftCluster implements AutoCloseable {
     void start() {
       Path dir = root.resolve("node" + index);
       ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
-      ConsenterSupport support = support(ledger);
+      metrics = new PrometheusRegistry();
+      ConsenterSupport support = support(ledger, metrics);
       ClusterSettings settings = ClusterSettings.defaults("127.0.0.1", ports[index], certificates[index],
               dir.resolve("raft"))
           .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
-          .withSubmitTimeout(Duration.ofSeconds(20));
+          .withSubmitTimeout(Duration.ofSeconds(20))
+          .withLeaderWait(leaderWait);
       if (tls) {
         try {
           Path folder = root.resolve("tls" + index + "/node");
@@ -137,18 +147,27 @@ final class RaftCluster implements AutoCloseable {
 
   /** A support over {@code ledger} (given the genesis block if empty), at the genesis block's config. */
   ConsenterSupport support(BlockStore ledger) {
+    return support(ledger, new PrometheusRegistry());
+  }
+
+  /** As {@link #support(BlockStore)}, reporting metrics to {@code metrics}. */
+  ConsenterSupport support(BlockStore ledger, PrometheusRegistry metrics) {
     if (ledger.height() == 0) {
       ledger.append(genesis);
     }
     // No config updates in these tests: the genesis block holds the config in force.
-    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto()));
+    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto()), metrics);
   }
 
   /** A support over {@code ledger} whose config in force is {@code config}. */
   ConsenterSupport support(BlockStore ledger, ChannelConfig config) {
+    return support(ledger, config, new PrometheusRegistry());
+  }
+
+  private ConsenterSupport support(BlockStore ledger, ChannelConfig config, PrometheusRegistry metrics) {
     CurrentConfig current = CurrentConfig.holding(config);
     MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, Clock.systemUTC(), true);
-    return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(new PrometheusRegistry()));
+    return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(metrics));
   }
 
   void startAll() {
