@@ -70,6 +70,10 @@ public final class RaftChain implements Chain {
   private Thread proposer;
   private ScheduledExecutorService timer;
   private volatile long cutProposedFor = -1;
+  /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
+  private final java.util.concurrent.atomic.AtomicBoolean reconfiguring = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile long lastMembershipCheckNanos;
+  private volatile boolean evicted;
 
   RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters) {
     this.support = Objects.requireNonNull(support, "support");
@@ -117,12 +121,23 @@ public final class RaftChain implements Chain {
 
   /** The channel's etcdraft {@code ConfigMetadata} this chain runs by. */
   public com.google.protobuf.ByteString consenterMetadata() {
-    return consenters.metadata().toByteString();
+    return current().metadata().toByteString();
+  }
+
+  /** The consenters as of the last block written (changed by config blocks). */
+  private ConsenterSet current() {
+    ChannelOrdering o = ordering;
+    return o == null ? consenters : o.consenters();
+  }
+
+  /** Whether a config block removed this node from the channel's consenters (the chain then halted). */
+  public boolean evicted() {
+    return evicted;
   }
 
   /** Fabric's numeric Raft id of this node in the channel. */
   public long raftId() {
-    return consenters.self(node.settings().serverCertificatePem()).orElseThrow().id();
+    return current().self(node.settings().serverCertificatePem()).map(ConsenterSet.Member::id).orElse(0L);
   }
 
   @Override
@@ -137,7 +152,7 @@ public final class RaftChain implements Chain {
             + " cannot start: the ledger is empty (the genesis block must be stored first)");
       }
       long firstBlock = firstBlock();
-      ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed);
+      ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed, this::membershipChanged);
       node.stateMachine(group.getGroupId()).bind(ordering);
       node.trust(consenters);
       boolean created = node.join(group);
@@ -151,6 +166,7 @@ public final class RaftChain implements Chain {
         return t;
       });
       timer.scheduleWithFixedDelay(this::checkBatchTimeout, 10, 10, TimeUnit.MILLISECONDS);
+      timer.scheduleWithFixedDelay(this::reconcileMembership, 200, 200, TimeUnit.MILLISECONDS);
       log.info("Raft chain for channel {} started at height {} as consenter {} of {} ({} group {})", channelId,
           support.height(), raftId(), consenters.members().size(), created ? "new" : "existing", group.getGroupId());
     }
@@ -167,13 +183,118 @@ public final class RaftChain implements Chain {
         return Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
       }
       Files.createDirectories(file.getParent());
-      long first = support.height();
+      long first = firstBlockOfExistingLog();
       Path temp = file.resolveSibling(file.getFileName() + ".tmp");
       Files.writeString(temp, Long.toString(first), StandardCharsets.UTF_8);
       Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return first;
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException("channel " + channelId + ": cannot read or write " + file + ": " + e, e);
+    }
+  }
+
+  /**
+   * The number of the first block the group's log cuts, for a node whose group is new here. A node
+   * that makes the group with the channel (its ledger holds blocks no Raft entry cut) starts the
+   * log at its height. A node added to an existing group (a consenter added by a config update,
+   * or joined late) receives the group's log from its start and already holds the blocks that log
+   * cut (pulled while it followed): its log starts at the first block whose etcdraft metadata
+   * carries a Raft index, the same block every other member's log starts at.
+   */
+  private long firstBlockOfExistingLog() {
+    long height = support.height();
+    for (long n = 1; n < height; n++) {
+      var metadata = ConsenterSet.blockMetadata(support.block(n));
+      if (metadata.isPresent() && metadata.get().getRaftIndex() > 0) {
+        return n;
+      }
+    }
+    return height;
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  /**
+   * A config block changed the consenters (on the applying thread, after the block was written).
+   * The new members' certificates are pinned at once. A node the block removed stops applying and
+   * leaves: Fabric's etcdraft halts and the registrar makes the node a follower. The Ratis group's
+   * membership itself is changed by the leader ({@link #reconcileMembership}).
+   */
+  private void membershipChanged(ConsenterSet.Membership changes) {
+    node.trust(changes.next());
+    if (changes.next().self(node.settings().serverCertificatePem()).isEmpty()) {
+      evicted = true;
+      ordering.stop();
+      Thread leaving = new Thread(this::leaveEvicted, "raft-evicted-" + channelId);
+      leaving.setDaemon(true);
+      leaving.start();
+    }
+  }
+
+  private void leaveEvicted() {
+    log.info("Raft chain for channel {}: this node is no longer a consenter of the channel; halting", channelId);
+    if (isLeader()) {
+      // The others cannot reconfigure without a leader of the new set: hand the group over first.
+      setConfiguration(current().group().getPeers().stream().toList());
+    }
+    // Before the chain leaves (which may close the server): a group left in Ratis's storage would
+    // be loaded again at the next start and campaign in a group that no longer has it.
+    node.removeGroup(group.getGroupId());
+    stop("halted: evicted from the consenters", false);
+    support.evicted();
+  }
+
+  /**
+   * On the leader: makes the Ratis group's voting members those of the consenter set the ledger's
+   * config names. Deterministic (the target comes from the replicated config) and idempotent, so
+   * a new leader finishes what the old one started.
+   */
+  private void reconcileMembership() {
+    try {
+      if (evicted || reconfiguring.get() || !isLeader()) {
+        return;
+      }
+      RaftServer.Division division = node.division(group.getGroupId());
+      if (division == null) {
+        return;
+      }
+      java.util.Set<org.apache.ratis.protocol.RaftPeerId> want = new java.util.HashSet<>();
+      current().members().forEach(m -> want.add(m.peerId()));
+      var conf = division.getRaftConf();
+      java.util.Set<org.apache.ratis.protocol.RaftPeerId> have = new java.util.HashSet<>();
+      conf.getCurrentPeers().forEach(p -> have.add(p.getId()));
+      if (have.equals(want) && conf.getPreviousPeers().isEmpty()) {
+        return;
+      }
+      if (!conf.getPreviousPeers().isEmpty()) {
+        return; // a change is under way
+      }
+      List<org.apache.ratis.protocol.RaftPeer> peers = current().group().getPeers().stream().toList();
+      reconfiguring.set(true);
+      Thread change = new Thread(() -> {
+        try {
+          setConfiguration(peers);
+        } finally {
+          reconfiguring.set(false);
+        }
+      }, "raft-reconfigure-" + channelId);
+      change.setDaemon(true);
+      change.start();
+    } catch (RuntimeException e) {
+      log.warn("Raft chain for channel {}: membership check: {}", channelId, e.toString());
+    }
+  }
+
+  private void setConfiguration(List<org.apache.ratis.protocol.RaftPeer> peers) {
+    log.info("Raft chain for channel {}: changing the Raft group's members to {}", channelId,
+        peers.stream().map(p -> p.getId() + "@" + p.getAddress()).toList());
+    try (RaftClient admin = node.client(group)) {
+      RaftClientReply reply = admin.admin().setConfiguration(peers);
+      if (!reply.isSuccess()) {
+        log.warn("Raft chain for channel {}: setConfiguration refused: {}", channelId, reply.getException());
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("Raft chain for channel {}: setConfiguration failed (retried while leading): {}", channelId, e.toString());
     }
   }
 
