@@ -177,7 +177,7 @@ public final class RaftChain implements Chain {
    * was first made here, kept in a file next to Ratis's storage (its log starts there).
    */
   private long firstBlock() {
-    Path file = node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
+    Path file = firstBlockFile();
     try {
       if (Files.exists(file)) {
         return Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
@@ -191,6 +191,10 @@ public final class RaftChain implements Chain {
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException("channel " + channelId + ": cannot read or write " + file + ": " + e, e);
     }
+  }
+
+  private Path firstBlockFile() {
+    return node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
   }
 
   /**
@@ -240,6 +244,11 @@ public final class RaftChain implements Chain {
     // Before the chain leaves (which may close the server): a group left in Ratis's storage would
     // be loaded again at the next start and campaign in a group that no longer has it.
     node.removeGroup(group.getGroupId());
+    try {
+      Files.deleteIfExists(firstBlockFile()); // a new log, if the node is ever added again
+    } catch (IOException e) {
+      log.warn("Raft chain for channel {}: cannot delete {}: {}", channelId, firstBlockFile(), e.toString());
+    }
     stop("halted: evicted from the consenters", false);
     support.evicted();
   }
