@@ -38,16 +38,24 @@ import org.jorderer.channel.config.OrganizationConfig;
  *   <li>no two consenters share a certificate;
  *   <li>at most one consenter is added and at most one removed (one of each is a certificate
  *       rotation, which keeps the consenter's id);
- *   <li>an added consenter's certificates are also within their validity now.
+ *   <li>an added consenter's certificates are also within their validity now;
+ * <li>the change does not lose a quorum that enough active consenters could keep (Fabric's
+ *     {@code UnacceptableQuorumLoss}); judged only on the leader, the one node that knows which
+ *     consenters are active.
  * </ul>
- *
- * Not checked (yet): Fabric's {@code UnacceptableQuorumLoss}, which refuses a change while too few
- * consenters are reachable.
  */
 final class ConsenterRules {
   private ConsenterRules() {}
 
   static Optional<String> validate(ChannelConfig current, ChannelConfig next, Block lastBlock, Instant now) {
+    return validate(current, next, lastBlock, now, Optional.empty());
+  }
+
+  /**
+   * @param active Fabric's ids of the consenters the leader hears from, when this node leads
+   */
+  static Optional<String> validate(ChannelConfig current, ChannelConfig next, Block lastBlock, Instant now,
+      Optional<Set<Long>> active) {
     Optional<OrdererConfig> orderer = next.orderer();
     if (orderer.isEmpty() || !RaftConsenter.TYPE.equals(orderer.get().consensusType().type())) {
       return Optional.empty(); // a migration away from etcdraft: the maintenance filter rules
@@ -84,7 +92,34 @@ final class ConsenterRules {
             + bad.get());
       }
     }
+    if (active.isPresent() && unacceptableQuorumLoss(old, changes, active.get())) {
+      return Optional.of(active.get().size() + " out of " + old.members().size()
+          + " nodes are alive, configuration will result in quorum loss");
+    }
     return Optional.empty();
+  }
+
+  /**
+   * Fabric's {@code MembershipChanges.UnacceptableQuorumLoss}: whether the change loses the quorum
+   * although more consenters could be started to keep it.
+   */
+  static boolean unacceptableQuorumLoss(ConsenterSet old, ConsenterSet.Membership changes, Set<Long> active) {
+    int size = changes.next().members().size();
+    boolean faultTolerant = size > 2; // a cluster of one or two tolerates no fault anyway
+    int quorum = size / 2 + 1;
+    Set<Long> alive = new HashSet<>(active);
+    if (changes.added().size() == 1 && changes.removed().isEmpty()) {
+      return faultTolerant && alive.size() < quorum;
+    }
+    if (changes.removed().size() == 1) {
+      long removedId = old.members().stream()
+          .filter(m -> m.consenter().getClientTlsCert().equals(changes.removed().get(0).getClientTlsCert()))
+          .findFirst().orElseThrow().id();
+      alive.remove(removedId);
+      boolean rotation = changes.added().size() == 1;
+      return rotation ? faultTolerant && alive.size() < quorum : alive.size() < quorum;
+    }
+    return false;
   }
 
   /** Fabric's {@code VerifyConfigMetadata}: options, non-empty set, certificates (expiry ignored), no duplicates. */

@@ -130,6 +130,30 @@ public final class RaftChain implements Chain {
     return o == null ? consenters : o.consenters();
   }
 
+  /**
+   * Fabric's active nodes (etcdraft {@code Tracker}): on the leader, the Fabric ids of itself and
+   * of the members that answered within the election timeout; empty on a node that does not lead
+   * (Fabric's followers learn the list from the leader; Ratis does not pass it on).
+   */
+  java.util.Optional<java.util.Set<Long>> activeNodes() {
+    RaftServer.Division division = node.division(group.getGroupId());
+    if (division == null || !division.getInfo().isLeader()) {
+      return java.util.Optional.empty();
+    }
+    ConsenterSet set = current();
+    java.util.Set<Long> active = new java.util.HashSet<>();
+    set.self(node.settings().serverCertificatePem()).ifPresent(m -> active.add(m.id()));
+    long limit = node.settings().electionTimeoutMax().toMillis();
+    for (var follower : division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+      if (follower.getLastRpcElapsedTimeMs() > limit) {
+        continue;
+      }
+      org.apache.ratis.protocol.RaftPeerId peer = org.apache.ratis.protocol.RaftPeerId.valueOf(follower.getId().getId());
+      set.members().stream().filter(m -> m.peerId().equals(peer)).forEach(m -> active.add(m.id()));
+    }
+    return java.util.Optional.of(active);
+  }
+
   /** Whether a config block removed this node from the channel's consenters (the chain then halted). */
   public boolean evicted() {
     return evicted;

@@ -21,6 +21,8 @@ public final class RaftConsenter implements ClusterConsenter {
   public static final String TYPE = "etcdraft";
 
   private final RatisNode node;
+  /** The chain made last for each channel: its leader knows which consenters are active. */
+  private final java.util.Map<String, RaftChain> chains = new java.util.concurrent.ConcurrentHashMap<>();
 
   public RaftConsenter(ClusterSettings settings) {
     this.node = new RatisNode(Objects.requireNonNull(settings, "settings"));
@@ -44,7 +46,9 @@ public final class RaftConsenter implements ClusterConsenter {
       throw new IllegalArgumentException("channel " + support.channelId()
           + ": this node's cluster certificate is not among the channel's consenters (not in channel)");
     }
-    return new RaftChain(support, node, consenters);
+    RaftChain chain = new RaftChain(support, node, consenters);
+    chains.put(support.channelId(), chain);
+    return chain;
   }
 
   /**
@@ -76,6 +80,9 @@ public final class RaftConsenter implements ClusterConsenter {
   @Override
   public Optional<String> validateConsensusMetadata(ChannelConfig current, ChannelConfig next, Block lastBlock,
       Instant now) {
-    return ConsenterRules.validate(current, next, lastBlock, now);
+    RaftChain chain = chains.get(current.channelId());
+    java.util.Optional<java.util.Set<Long>> active = chain == null || chain.evicted()
+        ? java.util.Optional.empty() : chain.activeNodes();
+    return ConsenterRules.validate(current, next, lastBlock, now, active);
   }
 }

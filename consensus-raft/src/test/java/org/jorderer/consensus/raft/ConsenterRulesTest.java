@@ -122,6 +122,17 @@ class ConsenterRulesTest {
   }
 
   @Test
+  void aChangeThatLosesAQuorumMoreNodesCouldKeepIsRefusedOnTheLeader() {
+    java.util.Set<Long> twoOfThree = java.util.Set.of(1L, 2L); // consenter 3 is down
+    assertThat(validate(nodes.subList(0, 4), twoOfThree))
+        .as("four need three alive").contains("2 out of 3 nodes are alive, configuration will result in quorum loss");
+    assertThat(validate(List.of(nodes.get(0), nodes.get(2)), twoOfThree))
+        .as("removing a live one leaves one of two").contains("2 out of 3 nodes are alive, configuration will result in quorum loss");
+    assertThat(validate(nodes.subList(0, 2), twoOfThree)).as("removing the dead one").isEmpty();
+    assertThat(validate(nodes.subList(0, 4), java.util.Set.of(1L, 2L, 3L))).isEmpty();
+  }
+
+  @Test
   void idsFollowFabricsMembershipChanges() {
     ConsenterSet three = ConsenterSet.of(CHANNEL, current.orderer().orElseThrow().consensusType().metadata(), genesis);
     assertThat(three.members()).extracting(ConsenterSet.Member::id).containsExactly(1L, 2L, 3L);
@@ -152,6 +163,12 @@ class ConsenterRulesTest {
 
   private static Optional<String> validate(List<EtcdRaftProfile.ConsenterAddress> consenters) {
     return validate(EtcdRaftProfile.metadata(consenters));
+  }
+
+  private static Optional<String> validate(List<EtcdRaftProfile.ConsenterAddress> consenters, java.util.Set<Long> active) {
+    ChannelConfig next = ChannelConfig.fromConfig(CHANNEL,
+        EtcdRaftProfile.withEtcdRaft(current.config(), EtcdRaftProfile.metadata(consenters)), CryptoProvider.preferred());
+    return ConsenterRules.validate(current, next, genesis, NOW, Optional.of(active));
   }
 
   /** The rules as the message processor's seam calls them, with the genesis block as the newest block. */
