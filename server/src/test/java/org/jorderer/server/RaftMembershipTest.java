@@ -136,6 +136,12 @@ class RaftMembershipTest {
     nodes.get(1).close();
     broadcast(2, 3);
     awaitEnvelopes(List.of(0, 2, 3));
+
+    // Restarted, the removed node stays a follower: the ledger's config does not name it.
+    restart(0);
+    await().atMost(WAIT).until(() -> info(0).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
+    broadcast(2, 2);
+    awaitEnvelopes(List.of(0, 2, 3));
   }
 
   @Test
@@ -169,11 +175,23 @@ class RaftMembershipTest {
     nodes.get(0).close();
     broadcast(1, 4);
     awaitEnvelopes(List.of(1, 2, 3));
-    for (long n = 0; n < nodes.get(1).ledgers().find(CHANNEL).orElseThrow().height(); n++) {
-      Block reference = nodes.get(1).ledgers().find(CHANNEL).orElseThrow().readBlock(n);
-      Block late = nodes.get(3).ledgers().find(CHANNEL).orElseThrow().readBlock(n);
-      assertThat(late.getHeader()).isEqualTo(reference.getHeader());
-      assertThat(late.getData()).isEqualTo(reference.getData());
+    assertSameBlocks(1, 3);
+
+    // Restarted, the late joiner comes back as a consenter from its own Raft log and orders again.
+    restart(3);
+    assertThat(info(3)).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\"");
+    broadcast(3, 4);
+    awaitEnvelopes(List.of(1, 2, 3));
+    assertSameBlocks(1, 3);
+  }
+
+  private void assertSameBlocks(int reference, int other) {
+    var referenceLedger = nodes.get(reference).ledgers().find(CHANNEL).orElseThrow();
+    var otherLedger = nodes.get(other).ledgers().find(CHANNEL).orElseThrow();
+    assertThat(otherLedger.height()).isEqualTo(referenceLedger.height());
+    for (long n = 0; n < referenceLedger.height(); n++) {
+      assertThat(otherLedger.readBlock(n).getHeader()).isEqualTo(referenceLedger.readBlock(n).getHeader());
+      assertThat(otherLedger.readBlock(n).getData()).isEqualTo(referenceLedger.readBlock(n).getData());
     }
   }
 
@@ -217,6 +235,17 @@ class RaftMembershipTest {
     Orderer node = Orderer.start(settings);
     nodes.add(node);
     connections.add(NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build());
+  }
+
+  private void restart(int i) {
+    connections.get(i).shutdownNow();
+    nodes.get(i).close();
+    nodes.remove(i);
+    connections.remove(i);
+    start(i);
+    // start appends: move the new node back to its index
+    nodes.add(i, nodes.remove(nodes.size() - 1));
+    connections.add(i, connections.remove(connections.size() - 1));
   }
 
   /** A config update (as configtxlator compute_update makes it) setting the consenters to {@code members}. */
