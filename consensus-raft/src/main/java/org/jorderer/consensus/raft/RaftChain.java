@@ -14,6 +14,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -71,7 +77,7 @@ public final class RaftChain implements Chain {
   private ScheduledExecutorService timer;
   private volatile long cutProposedFor = -1;
   /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
-  private final java.util.concurrent.atomic.AtomicBoolean reconfiguring = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean reconfiguring = new AtomicBoolean();
   private volatile long lastMembershipCheckNanos;
   private volatile boolean evicted;
 
@@ -135,23 +141,23 @@ public final class RaftChain implements Chain {
    * of the members that answered within the election timeout; empty on a node that does not lead
    * (Fabric's followers learn the list from the leader; Ratis does not pass it on).
    */
-  java.util.Optional<java.util.Set<Long>> activeNodes() {
+  Optional<Set<Long>> activeNodes() {
     RaftServer.Division division = node.division(group.getGroupId());
     if (division == null || !division.getInfo().isLeader()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     ConsenterSet set = current();
-    java.util.Set<Long> active = new java.util.HashSet<>();
+    Set<Long> active = new HashSet<>();
     set.self(node.settings().serverCertificatePem()).ifPresent(m -> active.add(m.id()));
     long limit = node.settings().electionTimeoutMax().toMillis();
     for (var follower : division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
       if (follower.getLastRpcElapsedTimeMs() > limit) {
         continue;
       }
-      org.apache.ratis.protocol.RaftPeerId peer = org.apache.ratis.protocol.RaftPeerId.valueOf(follower.getId().getId());
+      RaftPeerId peer = RaftPeerId.valueOf(follower.getId().getId());
       set.members().stream().filter(m -> m.peerId().equals(peer)).forEach(m -> active.add(m.id()));
     }
-    return java.util.Optional.of(active);
+    return Optional.of(active);
   }
 
   /** Whether a config block removed this node from the channel's consenters (the chain then halted). */
@@ -291,10 +297,10 @@ public final class RaftChain implements Chain {
       if (division == null) {
         return;
       }
-      java.util.Set<org.apache.ratis.protocol.RaftPeerId> want = new java.util.HashSet<>();
+      Set<RaftPeerId> want = new HashSet<>();
       current().members().forEach(m -> want.add(m.peerId()));
       var conf = division.getRaftConf();
-      java.util.Set<org.apache.ratis.protocol.RaftPeerId> have = new java.util.HashSet<>();
+      Set<RaftPeerId> have = new HashSet<>();
       conf.getCurrentPeers().forEach(p -> have.add(p.getId()));
       if (have.equals(want) && conf.getPreviousPeers().isEmpty()) {
         return;
@@ -302,7 +308,7 @@ public final class RaftChain implements Chain {
       if (!conf.getPreviousPeers().isEmpty()) {
         return; // a change is under way
       }
-      List<org.apache.ratis.protocol.RaftPeer> peers = current().group().getPeers().stream().toList();
+      List<RaftPeer> peers = current().group().getPeers().stream().toList();
       reconfiguring.set(true);
       Thread change = new Thread(() -> {
         try {
@@ -318,7 +324,7 @@ public final class RaftChain implements Chain {
     }
   }
 
-  private void setConfiguration(List<org.apache.ratis.protocol.RaftPeer> peers) {
+  private void setConfiguration(List<RaftPeer> peers) {
     log.info("Raft chain for channel {}: changing the Raft group's members to {}", channelId,
         peers.stream().map(p -> p.getId() + "@" + p.getAddress()).toList());
     try (RaftClient admin = node.client(group)) {
