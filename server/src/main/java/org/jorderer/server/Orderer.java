@@ -252,6 +252,11 @@ public final class Orderer implements AutoCloseable {
     return admin == null ? -1 : admin.port();
   }
 
+  /** The node's ledgers, those of followed channels included. */
+  public LedgerDirectory ledgers() {
+    return ledgers;
+  }
+
   public ChannelRegistry channels() {
     return channels;
   }

@@ -41,6 +41,7 @@ public final class MessageProcessor {
   private final SignedEnvelopes envelopes;
   private final Clock clock;
   private final boolean expirationChecks;
+  private final ConsensusMetadataValidator consensusRules;
   // The validator of the last config seen: flattening a config costs, config changes are rare.
   private volatile ConfigTxValidator validator;
 
@@ -54,6 +55,16 @@ public final class MessageProcessor {
    */
   public MessageProcessor(String channelId, Supplier<ChannelConfig> currentConfig, LocalSigner signer, Clock clock,
       boolean expirationChecks) {
+    this(channelId, currentConfig, signer, clock, expirationChecks, ConsensusMetadataValidator.NONE);
+  }
+
+  /**
+   * As above, with the consensus type's rules for config updates (Fabric's
+   * {@code ValidateConsensusMetadata}, e.g. etcdraft's one consenter change at a time).
+   */
+  public MessageProcessor(String channelId, Supplier<ChannelConfig> currentConfig, LocalSigner signer, Clock clock,
+      boolean expirationChecks, ConsensusMetadataValidator consensusRules) {
+    this.consensusRules = java.util.Objects.requireNonNull(consensusRules, "consensusRules");
     this.channelId = channelId;
     this.currentConfig = currentConfig;
     this.envelopes = new SignedEnvelopes(signer);
@@ -113,6 +124,12 @@ public final class MessageProcessor {
     try {
       proposed = validator.proposeConfigUpdate(configUpdateEnvelope);
       next = validator.newChannelConfig(proposed);
+      // Fabric's ChainSupport.ProposeConfigUpdate: the consenter's ValidateConsensusMetadata last.
+      Optional<String> consensus = consensusRules.validate(config, next, now);
+      if (consensus.isPresent()) {
+        throw new ConfigUpdateException("consensus metadata update for channel config update is invalid: "
+            + consensus.get());
+      }
     } catch (ConfigUpdateException e) {
       return ConfigResult.refused(Verdict.badRequest(
           "error applying config update to existing channel '" + channelId + "': " + e.getMessage()));

@@ -45,9 +45,10 @@ final class ChannelOrdering {
   private static final Logger log = LoggerFactory.getLogger(ChannelOrdering.class);
 
   private final ConsenterSupport support;
-  private final ConsenterSet consenters;
+  private volatile ConsenterSet consenters;
   private final String channelId;
   private final Consumer<Throwable> onFailure;
+  private final Consumer<ConsenterSet.Membership> onMembership;
   private static final int REMEMBERED_REQUESTS = 100_000;
   /** The client requests of the last entries applied, oldest first. */
   private final java.util.Set<String> recentRequests = java.util.Collections.newSetFromMap(
@@ -69,6 +70,16 @@ final class ChannelOrdering {
    *     when this node's group was made)
    */
   ChannelOrdering(ConsenterSupport support, ConsenterSet consenters, long firstBlock, Consumer<Throwable> onFailure) {
+    this(support, consenters, firstBlock, onFailure, changes -> {});
+  }
+
+  /**
+   * @param onMembership told, on the applying thread, after a config block that changes the
+   *     consenters was written (with the new set and what changed)
+   */
+  ChannelOrdering(ConsenterSupport support, ConsenterSet consenters, long firstBlock, Consumer<Throwable> onFailure,
+      Consumer<ConsenterSet.Membership> onMembership) {
+    this.onMembership = Objects.requireNonNull(onMembership, "onMembership");
     this.support = Objects.requireNonNull(support, "support");
     this.consenters = Objects.requireNonNull(consenters, "consenters");
     this.channelId = support.channelId();
@@ -79,6 +90,11 @@ final class ChannelOrdering {
   /** The number of the block being filled. */
   long nextBlock() {
     return nextBlock;
+  }
+
+  /** The consenters as of the last block written. */
+  ConsenterSet consenters() {
+    return consenters;
   }
 
   /** Envelopes in the pending batch. */
@@ -222,11 +238,22 @@ final class ChannelOrdering {
         replayConfig = ChannelConfig.fromConfigBlock(support.block(number), support.signer().crypto());
       }
     } else if (number == height) {
-      ByteString metadata = consenters.blockMetadata(index).toByteString();
       Block block = support.createNextBlock(batch);
       if (configBlock) {
-        support.writeConfigBlock(block, metadata);
+        // Fabric's writeConfigBlock: the consenter ids of the new config (ComputeMembershipChanges)
+        // go into the config block's own metadata.
+        ConsenterSet.Membership changes = membership(block);
+        ConsenterSet after = changes == null ? consenters : changes.next();
+        support.writeConfigBlock(block, after.blockMetadata(index).toByteString());
+        consenters = after;
+        if (changes != null && changes.changed()) {
+          log.info("[channel: {}] Config block {} changes the consenters: {} added, {} removed; now ids {}", channelId,
+              number, changes.added().size(), changes.removed().size(),
+              after.members().stream().map(ConsenterSet.Member::id).toList());
+          onMembership.accept(changes);
+        }
       } else {
+        ByteString metadata = consenters.blockMetadata(index).toByteString();
         support.writeBlock(block, metadata);
       }
     } else {
@@ -234,6 +261,23 @@ final class ChannelOrdering {
           + " but the ledger's height is " + height);
     }
     nextBlock = number + 1;
+  }
+
+  /** The consenters a config block's config names, or null when it is not an etcdraft config. */
+  private ConsenterSet.Membership membership(Block configBlock) {
+    ChannelConfig next = ChannelConfig.fromConfigBlock(configBlock, support.signer().crypto());
+    var orderer = next.orderer();
+    if (orderer.isEmpty() || !RaftConsenter.TYPE.equals(orderer.get().consensusType().type())) {
+      return null;
+    }
+    try {
+      return consenters.next(org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata.parseFrom(
+          orderer.get().consensusType().metadata()));
+    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+      // Fabric panics here too ("illegal configuration change detected"): validation let it pass.
+      throw new IllegalStateException("channel " + channelId + ": illegal configuration change detected: "
+          + e.getMessage(), e);
+    }
   }
 
   private void checkStored(long number, List<Envelope> batch) {

@@ -14,6 +14,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -103,11 +108,15 @@ public final class RaftChain implements Chain {
   /** The leader this node knows of, or null (an election, or no quorum reachable). */
   private volatile RaftPeerId leader;
   private volatile long leaderlessSinceNanos = System.nanoTime();
-  private volatile int activeNodes;
+  private volatile int activeNodeCount;
   /** The leader's own count of active nodes, as it last answered this follower; 0 before. */
   private volatile int leaderActiveNodes;
   private ScheduledExecutorService leaderView;
   private volatile boolean halting;
+  /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
+  private final AtomicBoolean reconfiguring = new AtomicBoolean();
+  private volatile long lastMembershipCheckNanos;
+  private volatile boolean evicted;
 
   RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters) {
     this.support = Objects.requireNonNull(support, "support");
@@ -170,27 +179,57 @@ public final class RaftChain implements Chain {
    * every node of a channel that lost its quorum, reports it.
    */
   @Override
-  public java.util.Optional<String> noQuorum() {
+  public Optional<String> noQuorum() {
     if (halting || leader != null || division == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long leaderless = System.nanoTime() - leaderlessSinceNanos;
     if (leaderless < leaderWaitNanos) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(NO_LEADER + " for " + TimeUnit.NANOSECONDS.toMillis(leaderless) + " ms: "
-        + activeNodes + " of " + consenters.members().size() + " consenters reachable from this node, "
-        + (consenters.members().size() / 2 + 1) + " needed");
+    return Optional.of(NO_LEADER + " for " + TimeUnit.NANOSECONDS.toMillis(leaderless) + " ms: "
+        + activeNodeCount + " of " + current().members().size() + " consenters reachable from this node, "
+        + (current().members().size() / 2 + 1) + " needed");
   }
 
   /** The channel's etcdraft {@code ConfigMetadata} this chain runs by. */
   public com.google.protobuf.ByteString consenterMetadata() {
-    return consenters.metadata().toByteString();
+    return current().metadata().toByteString();
+  }
+
+  /** The consenters as of the last block written (changed by config blocks). */
+  private ConsenterSet current() {
+    ChannelOrdering o = ordering;
+    return o == null ? consenters : o.consenters();
+  }
+
+  /**
+   * Fabric's active nodes (etcdraft {@code Tracker}): on the leader, the Fabric ids of itself and
+   * of the members that answered within the election timeout; empty on a node that does not lead
+   * (Fabric's followers learn the list from the leader; Ratis does not pass it on).
+   */
+  Optional<Set<Long>> activeNodes() {
+    RaftServer.Division division = node.division(group.getGroupId());
+    if (division == null || !division.getInfo().isLeader()) {
+      return Optional.empty();
+    }
+    ConsenterSet set = current();
+    Set<Long> active = new HashSet<>();
+    set.self(node.settings().serverCertificatePem()).ifPresent(m -> active.add(m.id()));
+    for (RaftPeerId peer : recentFollowers(division.getInfo().getRoleInfoProto())) {
+      set.members().stream().filter(m -> m.peerId().equals(peer)).forEach(m -> active.add(m.id()));
+    }
+    return Optional.of(active);
+  }
+
+  /** Whether a config block removed this node from the channel's consenters (the chain then halted). */
+  public boolean evicted() {
+    return evicted;
   }
 
   /** Fabric's numeric Raft id of this node in the channel. */
   public long raftId() {
-    return consenters.self(node.settings().serverCertificatePem()).orElseThrow().id();
+    return current().self(node.settings().serverCertificatePem()).map(ConsenterSet.Member::id).orElse(0L);
   }
 
   @Override
@@ -205,7 +244,7 @@ public final class RaftChain implements Chain {
             + " cannot start: the ledger is empty (the genesis block must be stored first)");
       }
       long firstBlock = firstBlock();
-      ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed);
+      ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed, this::membershipChanged);
       node.stateMachine(group.getGroupId()).bind(ordering);
       node.trust(consenters);
       boolean created = node.join(group);
@@ -230,6 +269,7 @@ public final class RaftChain implements Chain {
         return t;
       });
       leaderView.scheduleWithFixedDelay(this::askLeaderForActiveNodes, 500, 500, TimeUnit.MILLISECONDS);
+      timer.scheduleWithFixedDelay(this::reconcileMembership, 200, 200, TimeUnit.MILLISECONDS);
       log.info("Raft chain for channel {} started at height {} as consenter {} of {} ({} group {})", channelId,
           support.height(), raftId(), consenters.members().size(), created ? "new" : "existing", group.getGroupId());
     }
@@ -240,19 +280,133 @@ public final class RaftChain implements Chain {
    * was first made here, kept in a file next to Ratis's storage (its log starts there).
    */
   private long firstBlock() {
-    Path file = node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
+    Path file = firstBlockFile();
     try {
       if (Files.exists(file)) {
         return Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
       }
       Files.createDirectories(file.getParent());
-      long first = support.height();
+      long first = firstBlockOfExistingLog();
       Path temp = file.resolveSibling(file.getFileName() + ".tmp");
       Files.writeString(temp, Long.toString(first), StandardCharsets.UTF_8);
       Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return first;
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException("channel " + channelId + ": cannot read or write " + file + ": " + e, e);
+    }
+  }
+
+  private Path firstBlockFile() {
+    return node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
+  }
+
+  /**
+   * The number of the first block the group's log cuts, for a node whose group is new here. A node
+   * that makes the group with the channel (its ledger holds blocks no Raft entry cut) starts the
+   * log at its height. A node added to an existing group (a consenter added by a config update,
+   * or joined late) receives the group's log from its start and already holds the blocks that log
+   * cut (pulled while it followed): its log starts at the first block whose etcdraft metadata
+   * carries a Raft index, the same block every other member's log starts at.
+   */
+  private long firstBlockOfExistingLog() {
+    long height = support.height();
+    for (long n = 1; n < height; n++) {
+      var metadata = ConsenterSet.blockMetadata(support.block(n));
+      if (metadata.isPresent() && metadata.get().getRaftIndex() > 0) {
+        return n;
+      }
+    }
+    return height;
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  /**
+   * A config block changed the consenters (on the applying thread, after the block was written).
+   * The new members' certificates are pinned at once. A node the block removed stops applying and
+   * leaves: Fabric's etcdraft halts and the registrar makes the node a follower. The Ratis group's
+   * membership itself is changed by the leader ({@link #reconcileMembership}).
+   */
+  private void membershipChanged(ConsenterSet.Membership changes) {
+    node.trust(changes.next());
+    if (changes.next().self(node.settings().serverCertificatePem()).isEmpty()) {
+      evicted = true;
+      ordering.stop();
+      Thread leaving = new Thread(this::leaveEvicted, "raft-evicted-" + channelId);
+      leaving.setDaemon(true);
+      leaving.start();
+    }
+  }
+
+  private void leaveEvicted() {
+    log.info("Raft chain for channel {}: this node is no longer a consenter of the channel; halting", channelId);
+    if (isLeader()) {
+      // The others cannot reconfigure without a leader of the new set: hand the group over first.
+      setConfiguration(current().group().getPeers().stream().toList());
+    }
+    // Before the chain leaves (which may close the server): a group left in Ratis's storage would
+    // be loaded again at the next start and campaign in a group that no longer has it.
+    node.removeGroup(group.getGroupId());
+    try {
+      Files.deleteIfExists(firstBlockFile()); // a new log, if the node is ever added again
+    } catch (IOException e) {
+      log.warn("Raft chain for channel {}: cannot delete {}: {}", channelId, firstBlockFile(), e.toString());
+    }
+    stop("halted: evicted from the consenters", false);
+    support.evicted();
+  }
+
+  /**
+   * On the leader: makes the Ratis group's voting members those of the consenter set the ledger's
+   * config names. Deterministic (the target comes from the replicated config) and idempotent, so
+   * a new leader finishes what the old one started.
+   */
+  private void reconcileMembership() {
+    try {
+      if (evicted || reconfiguring.get() || !isLeader()) {
+        return;
+      }
+      RaftServer.Division division = node.division(group.getGroupId());
+      if (division == null) {
+        return;
+      }
+      Set<RaftPeerId> want = new HashSet<>();
+      current().members().forEach(m -> want.add(m.peerId()));
+      var conf = division.getRaftConf();
+      Set<RaftPeerId> have = new HashSet<>();
+      conf.getCurrentPeers().forEach(p -> have.add(p.getId()));
+      if (have.equals(want) && conf.getPreviousPeers().isEmpty()) {
+        return;
+      }
+      if (!conf.getPreviousPeers().isEmpty()) {
+        return; // a change is under way
+      }
+      List<RaftPeer> peers = current().group().getPeers().stream().toList();
+      reconfiguring.set(true);
+      Thread change = new Thread(() -> {
+        try {
+          setConfiguration(peers);
+        } finally {
+          reconfiguring.set(false);
+        }
+      }, "raft-reconfigure-" + channelId);
+      change.setDaemon(true);
+      change.start();
+    } catch (RuntimeException e) {
+      log.warn("Raft chain for channel {}: membership check: {}", channelId, e.toString());
+    }
+  }
+
+  private void setConfiguration(List<RaftPeer> peers) {
+    log.info("Raft chain for channel {}: changing the Raft group's members to {}", channelId,
+        peers.stream().map(p -> p.getId() + "@" + p.getAddress()).toList());
+    try (RaftClient admin = node.client(group)) {
+      RaftClientReply reply = admin.admin().setConfiguration(peers);
+      if (!reply.isSuccess()) {
+        log.warn("Raft chain for channel {}: setConfiguration refused: {}", channelId, reply.getException());
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("Raft chain for channel {}: setConfiguration failed (retried while leading): {}", channelId, e.toString());
     }
   }
 
@@ -462,8 +616,9 @@ public final class RaftChain implements Chain {
       }
       boolean leading = now != null && now.equals(node.id());
       metrics.isLeader(leading);
-      activeNodes = activeNodes(info, leading);
-      metrics.activeNodes(activeNodes);
+      metrics.clusterSize(current().members().size()); // config blocks change the set
+      activeNodeCount = activeNodeCount(info, leading);
+      metrics.activeNodes(activeNodeCount);
       metrics.committedBlockNumber(support.height() - 1);
     } catch (RuntimeException e) {
       log.warn("Raft chain for channel {}: watching the Raft group: {}", channelId, e.toString());
@@ -477,7 +632,7 @@ public final class RaftChain implements Chain {
    * reports the leader's own count (asked every 500 ms; itself and the leader until the first
    * answer), as Fabric's followers do. Without a leader, a node counts itself.
    */
-  private int activeNodes(DivisionInfo info, boolean leading) {
+  private int activeNodeCount(DivisionInfo info, boolean leading) {
     RoleInfoProto role = info.getRoleInfoProto();
     if (leading && role.hasLeaderInfo()) {
       return leaderCount(role);
@@ -514,14 +669,23 @@ public final class RaftChain implements Chain {
 
   /** A leader's count: itself and the followers that answered within the election timeout's upper bound. */
   private int leaderCount(RoleInfoProto leaderRole) {
+    return 1 + recentFollowers(leaderRole).size();
+  }
+
+  /**
+   * The followers a leader heard from within the election timeout's upper bound (Ratis's own test
+   * before it steps down for lost heartbeats); what both the active-node gauge and Fabric's
+   * quorum-loss rule for consenter changes count.
+   */
+  private List<RaftPeerId> recentFollowers(RoleInfoProto leaderRole) {
     long recentMillis = node.settings().electionTimeoutMax().toMillis();
-    int active = 1;
+    List<RaftPeerId> recent = new ArrayList<>();
     for (ServerRpcProto follower : leaderRole.getLeaderInfo().getFollowerInfoList()) {
       if (follower.getLastRpcElapsedTimeMs() <= recentMillis) {
-        active++;
+        recent.add(RaftPeerId.valueOf(follower.getId().getId()));
       }
     }
-    return active;
+    return recent;
   }
 
   /** The leader this node knows of, or null. */

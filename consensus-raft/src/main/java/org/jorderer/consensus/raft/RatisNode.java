@@ -150,6 +150,27 @@ final class RatisNode {
         .build();
   }
 
+  /**
+   * Removes the group from this node's Ratis server and deletes its log (the node was removed from
+   * the channel's consenters; if it is added again it receives the log anew). Call after the
+   * chain left, never from a Ratis thread.
+   */
+  synchronized void removeGroup(RaftGroupId group) {
+    machines.remove(group);
+    if (server == null) {
+      return;
+    }
+    try {
+      RaftClientReply reply = server.groupManagement(
+          GroupManagementRequest.newRemove(adminClient, id, callIds.incrementAndGet(), group, true, false));
+      if (!reply.isSuccess()) {
+        log.warn("Raft node {}: removing group {}: {}", id, group, reply.getException());
+      }
+    } catch (IOException e) {
+      log.warn("Raft node {}: removing group {}: {}", id, group, e.toString());
+    }
+  }
+
   /** A chain left: the last one closes the server. */
   synchronized void leave() {
     if (--chains > 0 || server == null) {

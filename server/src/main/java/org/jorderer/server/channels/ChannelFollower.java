@@ -52,9 +52,24 @@ final class ChannelFollower implements AutoCloseable {
   private ChannelConfig config; // the config in force for the next block; owned by the thread
 
   private final java.time.Clock clock;
+  private final Runnable configHeld;
+
   /** @param clock the node's clock, which stamps the follower's Deliver requests */
   ChannelFollower(String channelId, BlockStore ledger, Block joinBlock, CryptoProvider crypto, LocalSigner signer,
       java.time.Clock clock) {
+    this(channelId, ledger, joinBlock, crypto, signer, clock, () -> {});
+  }
+
+  /**
+   * @param joinBlock the config block the node joined at, or for a node that was a consenter
+   *     until a config block removed it, the channel's last config block (already held)
+   * @param configHeld run on the follower's thread once the join block is held and after each
+   *     later config block is appended, so the registry can make the node a consenter when a config
+   *     names it (Fabric's follower: {@code SwitchFollowerToChain})
+   */
+  ChannelFollower(String channelId, BlockStore ledger, Block joinBlock, CryptoProvider crypto, LocalSigner signer,
+      java.time.Clock clock, Runnable configHeld) {
+    this.configHeld = configHeld;
     this.clock = clock;
     this.channelId = channelId;
     this.ledger = ledger;
@@ -85,9 +100,21 @@ final class ChannelFollower implements AutoCloseable {
     return ledger;
   }
 
+  Block joinBlock() {
+    return joinBlock;
+  }
+
+  /** Whether the follower's thread is the caller (it must not wait for itself to end). */
+  boolean isFollowerThread() {
+    return Thread.currentThread() == thread;
+  }
+
   private void run() {
     ChannelConfig joinConfig = ChannelConfig.fromConfigBlock(joinBlock, crypto);
     config = ledger.height() == 0 ? null : lastConfig();
+    if (ledger.height() > joinBlockNumber()) {
+      configHeld.run(); // restarted after onboarding, or following after an eviction
+    }
     int attempt = 0;
     while (running && failure == null) {
       List<String> endpoints = endpoints(config != null ? config : joinConfig);
@@ -174,6 +201,9 @@ final class ChannelFollower implements AutoCloseable {
     }
     if (number == joinBlockNumber()) {
       log.info("[channel: {}] Onboarding done: holds blocks 0 to {}; following", channelId, number);
+    }
+    if (number >= joinBlockNumber() && (number == joinBlockNumber() || isConfig(block))) {
+      configHeld.run();
     }
   }
 
