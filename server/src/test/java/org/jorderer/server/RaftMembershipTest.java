@@ -212,6 +212,8 @@ class RaftMembershipTest {
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
           .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
+          // Not a test of elections: a first election on a loaded machine may outlast the default wait.
+          .withLeaderWait(Duration.ofSeconds(20))
           .withTls(ClusterTls.read(tls.resolve("node/signcerts/cert.pem"), tls.resolve("node/keystore/priv_sk"))));
       clientPorts.add(freePort());
     }
