@@ -106,6 +106,11 @@ public final class ConsenterSupport {
     writer.writeBlock(block, consenterMetadata);
   }
 
+  /** See {@link BlockWriter#appendPulled}. */
+  public void appendPulled(Block block) {
+    writer.appendPulled(block);
+  }
+
   /** See {@link BlockWriter#writeConfigBlock}. */
   public ChannelConfig writeConfigBlock(Block block, ByteString consenterMetadata) {
     return writer.writeConfigBlock(block, consenterMetadata);

@@ -70,8 +70,14 @@ public final class RaftChain implements Chain {
   private Thread proposer;
   private ScheduledExecutorService timer;
   private volatile long cutProposedFor = -1;
+  private final BlockSource blocks;
+  private volatile boolean removing;
 
-  RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters) {
+  /** Fabric's default SnapshotIntervalSize (orderer/consensus/etcdraft/chain.go, DefaultSnapshotIntervalSize). */
+  static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 16L * 1024 * 1024;
+
+  RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters, BlockSource blocks) {
+    this.blocks = Objects.requireNonNull(blocks, "blocks");
     this.support = Objects.requireNonNull(support, "support");
     this.channelId = support.channelId();
     this.node = Objects.requireNonNull(node, "node");
@@ -138,7 +144,9 @@ public final class RaftChain implements Chain {
       }
       long firstBlock = firstBlock();
       ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed);
-      node.stateMachine(group.getGroupId()).bind(ordering);
+      ChannelStateMachine machine = node.stateMachine(group.getGroupId());
+      machine.bind(new ChannelStateMachine.Binding(ordering, snapshotIntervalBytes(),
+          () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks));
       node.trust(consenters);
       boolean created = node.join(group);
       client = node.client(group);
@@ -156,12 +164,45 @@ public final class RaftChain implements Chain {
     }
   }
 
+  /** The channel's etcdraft SnapshotIntervalSize, Fabric's default when it is 0. */
+  long snapshotIntervalBytes() {
+    long configured = Integer.toUnsignedLong(consenters.metadata().getOptions().getSnapshotIntervalSize());
+    return configured == 0 ? DEFAULT_SNAPSHOT_INTERVAL_BYTES : configured;
+  }
+
+  private ChannelStateMachine.PeerSnapshots peerSnapshots() {
+    org.apache.ratis.protocol.RaftPeerId self = node.id();
+    return new ChannelStateMachine.PeerSnapshots() {
+      @Override
+      public List<org.apache.ratis.protocol.RaftPeerId> peers() {
+        return consenters.members().stream().map(ConsenterSet.Member::peerId).filter(p -> !p.equals(self)).toList();
+      }
+
+      @Override
+      public ChannelSnapshot latest(org.apache.ratis.protocol.RaftPeerId peer) throws IOException {
+        return node.latestSnapshot(group, peer);
+      }
+    };
+  }
+
+  /**
+   * The number of the last block covered by this node's latest Raft snapshot, or -1 before the
+   * first (Fabric's {@code consensus_etcdraft_snapshot_block_number}).
+   */
+  public long snapshotBlockNumber() {
+    return node.stateMachine(group.getGroupId()).snapshotBlockNumber();
+  }
+
+  private Path firstBlockFile() {
+    return node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
+  }
+
   /**
    * The number of the first block this node's group log cuts: the ledger's height when the group
    * was first made here, kept in a file next to Ratis's storage (its log starts there).
    */
   private long firstBlock() {
-    Path file = node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
+    Path file = firstBlockFile();
     try {
       if (Files.exists(file)) {
         return Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
@@ -317,6 +358,37 @@ public final class RaftChain implements Chain {
     stop("closed", true);
   }
 
+  /**
+   * Halts, then deletes this node's Raft state of the channel: the group leaves the node's Ratis
+   * server with its directory (log, snapshots, metadata), and the chain's files under
+   * {@code channels/} go. Fabric leaves its WAL and snapshot directories behind; here joining the
+   * channel again starts from nothing.
+   */
+  @Override
+  public void remove() {
+    removing = true;
+    stop("removed", false);
+    if (started()) {
+      // Stopped before (failed or halted): the group may still be on the node.
+      node.removeGroup(group.getGroupId());
+    }
+    try (var files = Files.newDirectoryStream(firstBlockFile().getParent(), channelId + ".*")) {
+      for (Path file : files) {
+        Files.deleteIfExists(file);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // nothing kept
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("channel " + channelId + ": cannot delete its Raft files: " + e, e);
+    }
+  }
+
+  private boolean started() {
+    synchronized (lifecycle) {
+      return started;
+    }
+  }
+
   private void stop(String why, boolean drain) {
     Thread proposing;
     synchronized (lifecycle) {
@@ -354,6 +426,9 @@ public final class RaftChain implements Chain {
       } catch (IOException e) {
         log.debug("closing the Raft client of channel {}: {}", channelId, e.toString());
       }
+    }
+    if (started && removing) {
+      node.removeGroup(group.getGroupId());
     }
     if (started) {
       // On a Ratis thread (a failed apply) the server must not be closed from inside itself.

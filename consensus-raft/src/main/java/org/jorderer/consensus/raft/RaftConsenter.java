@@ -17,9 +17,20 @@ public final class RaftConsenter implements Consenter {
   public static final String TYPE = "etcdraft";
 
   private final RatisNode node;
+  private final BlockSource blocks;
 
+  /** A consenter that cannot pull blocks: a node behind the others' compacted logs stays behind. */
   public RaftConsenter(ClusterSettings settings) {
+    this(settings, BlockSource.NONE);
+  }
+
+  /**
+   * @param blocks where a node behind the others' compacted Raft logs pulls the blocks it misses
+   *     (the server's Deliver client)
+   */
+  public RaftConsenter(ClusterSettings settings, BlockSource blocks) {
     this.node = new RatisNode(Objects.requireNonNull(settings, "settings"));
+    this.blocks = Objects.requireNonNull(blocks, "blocks");
   }
 
   /**
@@ -40,6 +51,6 @@ public final class RaftConsenter implements Consenter {
       throw new IllegalArgumentException("channel " + support.channelId()
           + ": this node's cluster certificate is not among the channel's consenters (not in channel)");
     }
-    return new RaftChain(support, node, consenters);
+    return new RaftChain(support, node, consenters, blocks);
   }
 }
