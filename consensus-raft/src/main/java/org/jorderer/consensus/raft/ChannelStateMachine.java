@@ -82,9 +82,13 @@ final class ChannelStateMachine extends BaseStateMachine {
   private ChannelSnapshot toRestore; // guarded by this: loaded from disk, not yet given to the ordering
   private long bytesSinceSnapshot; // Ratis's updater thread
   private volatile boolean snapshotRequested;
+  private volatile long snapshotBlockNumber = -1;
 
+  /** Binds the channel's chain; a chain started again on this node (same group) replaces the old one. */
   void bind(Binding chain) {
-    binding.complete(chain);
+    if (!binding.complete(chain)) {
+      binding.obtrudeValue(chain);
+    }
     restoreLoaded();
   }
 
@@ -133,6 +137,7 @@ final class ChannelStateMachine extends BaseStateMachine {
       throw new IOException("cannot read the Raft snapshot " + latest.getFile().getPath() + ": " + e.getMessage(), e);
     }
     setLastAppliedTermIndex(TermIndex.valueOf(snapshot.term(), snapshot.index()));
+    snapshotBlockNumber = snapshot.nextBlock() - 1;
     synchronized (this) {
       toRestore = snapshot;
     }
@@ -224,19 +229,12 @@ final class ChannelStateMachine extends BaseStateMachine {
     MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5),
         TermIndex.valueOf(snapshot.term(), snapshot.index())));
+    snapshotBlockNumber = snapshot.nextBlock() - 1;
   }
 
   /** The number of the last block the latest snapshot covers, or -1 without one. */
   long snapshotBlockNumber() {
-    SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
-    if (latest == null) {
-      return -1;
-    }
-    try {
-      return ChannelSnapshot.read(latest.getFile().getPath()).nextBlock() - 1;
-    } catch (IOException | IllegalArgumentException e) {
-      return -1;
-    }
+    return snapshotBlockNumber;
   }
 
   /** Answers {@link #LATEST_SNAPSHOT} with this node's latest snapshot, empty without one. */
