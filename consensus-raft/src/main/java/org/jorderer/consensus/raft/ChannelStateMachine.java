@@ -84,9 +84,15 @@ final class ChannelStateMachine extends BaseStateMachine {
   private volatile boolean snapshotRequested;
   private volatile long snapshotBlockNumber = -1;
 
-  /** Binds the channel's chain; a chain started again on this node (same group) replaces the old one. */
+  /**
+   * Binds the channel's chain. A chain started again while the group stayed on this node's
+   * server replaces the old one and continues from the old one's state (the entries it applied).
+   */
   void bind(Binding chain) {
     if (!binding.complete(chain)) {
+      Binding old = binding.join();
+      TermIndex last = getLastAppliedTermIndex();
+      chain.ordering().restore(old.ordering().snapshot(last.getTerm(), last.getIndex()));
       binding.obtrudeValue(chain);
     }
     restoreLoaded();
