@@ -68,6 +68,7 @@ final class ChannelOrdering {
   private volatile long pendingSinceNanos;
   private volatile int pending;
   private volatile boolean stopped;
+  private volatile long firstApplied = -1;
 
   /**
    * @param firstBlock the number of the first block this group's log cuts (the ledger's height
@@ -144,6 +145,11 @@ final class ChannelOrdering {
     source.pull(channelId, support.block(height - 1), support.config(), nextBlock - 1, support::appendPulled);
   }
 
+  /** The index of the first entry this ordering applied, or -1 before the first. */
+  long firstAppliedIndex() {
+    return firstApplied;
+  }
+
   /** The number of the block being filled. */
   long nextBlock() {
     return nextBlock;
@@ -183,6 +189,9 @@ final class ChannelOrdering {
   synchronized String apply(long index, String requestId, RaftEntry entry) {
     if (stopped) {
       throw new ChainStopped(channelId);
+    }
+    if (firstApplied < 0) {
+      firstApplied = index;
     }
     if (!recentRequests.add(requestId)) {
       // The same client request committed twice (a retry that reached a new leader before the

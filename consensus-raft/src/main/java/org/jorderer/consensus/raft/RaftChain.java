@@ -366,10 +366,14 @@ public final class RaftChain implements Chain {
    */
   @Override
   public void remove() {
-    removing = true;
+    boolean stoppedBefore;
+    synchronized (lifecycle) {
+      stoppedBefore = stopped;
+      removing = true;
+    }
     stop("removed", false);
-    if (started()) {
-      // Stopped before (failed or halted): the group may still be on the node.
+    if (stoppedBefore && started()) {
+      // Stopped before (failed or halted): the group may still be on the node, or its directory.
       node.removeGroup(group.getGroupId());
     }
     try (var files = Files.newDirectoryStream(firstBlockFile().getParent(), channelId + ".*")) {
@@ -467,6 +471,11 @@ public final class RaftChain implements Chain {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  // visible for tests
+  ChannelOrdering ordering() {
+    return ordering;
   }
 
   // visible for tests and the block cutter metric's readers

@@ -74,13 +74,27 @@ class RaftSnapshotTest {
       // it could not apply them again; what follows cuts the same blocks.
       RaftCluster.Node restarted = cluster.nodes[1];
       long purgedBefore = restarted.logSegmentStarts().get(0);
+      List<String> snapshots = restarted.snapshotFiles();
+      String latest = snapshots.get(snapshots.size() - 1);
+      long snapshotIndex = snapshots.stream().mapToLong(name -> Long.parseLong(name.substring(name.indexOf('_') + 1)))
+          .max().orElseThrow();
       restarted.stop();
       restarted.start();
       List<Envelope> more = order(cluster, 300, 20, List.of(cluster.nodes));
       for (RaftCluster.Node node : cluster.nodes) {
         await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size() + more.size());
       }
-      assertThat(restarted.logSegmentStarts().get(0)).isGreaterThanOrEqualTo(purgedBefore);
+      // Nothing at or before the snapshot was applied again. (If the others purged past the
+      // restarted node meanwhile, it installed a later snapshot and pulled those blocks instead.)
+      List<Envelope> last = order(cluster, 320, 5, List.of(restarted));
+      for (RaftCluster.Node node : cluster.nodes) {
+        await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size() + more.size() + last.size());
+      }
+      assertThat(restarted.chain.ordering().firstAppliedIndex()).as("first entry applied after the restart from %s",
+          latest).isGreaterThan(snapshotIndex);
+      assertThat(restarted.logSegmentStarts()).isNotEmpty()
+          .allSatisfy(start -> assertThat(start).isGreaterThanOrEqualTo(purgedBefore));
+      assertSameHeadersAndData(cluster);
       assertSameHeadersAndData(cluster);
     }
   }
