@@ -172,6 +172,10 @@ final class ChannelOrdering {
     }
   }
 
+  boolean stopped() {
+    return stopped;
+  }
+
   /** Entries applied after this are not written (the chain halted). */
   void stop() {
     stopped = true;

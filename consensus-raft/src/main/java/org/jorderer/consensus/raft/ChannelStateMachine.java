@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -48,11 +47,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Installing.</b> Ratis runs in notification mode: a leader whose log starts after this
  * node's last entry calls {@link #notifyInstallSnapshotFromLeader}. The node asks the leader
- * (else another consenter) for its latest snapshot over a Ratis read, pulls the blocks below the
- * snapshot's {@code nextBlock} over Deliver from the channel's orderers through the
- * {@link BlockSource} (verified: hash chain and signatures), keeps the snapshot as its own and
- * answers its index; Ratis then reloads this machine from it and appends the leader's entries
- * after it. This is Fabric's onboarding: blocks come over Deliver, not inside the snapshot.
+ * (else another consenter) for its latest snapshot over a Ratis read, keeps it as its own and
+ * answers its index at once; the leader then appends its entries after it. When Ratis reloads
+ * this machine from the snapshot, the blocks below its {@code nextBlock} are pulled over Deliver
+ * from the channel's orderers through the {@link BlockSource} (verified: hash chain and
+ * signatures) before any entry is applied. This is Fabric's onboarding: blocks come over Deliver,
+ * not inside the snapshot.
  */
 final class ChannelStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(ChannelStateMachine.class);
@@ -162,6 +162,7 @@ final class ChannelStateMachine extends BaseStateMachine {
       toRestore = null;
     }
     if (snapshot != null) {
+      pullUntilHeld(bound, snapshot);
       bound.ordering().restore(snapshot);
     }
   }
@@ -261,38 +262,36 @@ final class ChannelStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * Answers at once, within the leader's notification, so that the leader appends its entries
+   * after the snapshot right away and this node stays a follower (a follower that waits for the
+   * next notification can time out, stand for election and, in Ratis 3.3.0, find itself with an
+   * empty configuration and shut its group down). Only the peer's snapshot is fetched here; the
+   * blocks are pulled when Ratis reloads this machine from it ({@link #reinitialize}), on the
+   * thread that applies entries, while the log keeps growing.
+   */
   @Override
   public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo,
       TermIndex firstTermIndexInLog) {
     RaftPeerId leader = roleInfo.hasFollowerInfo() && roleInfo.getFollowerInfo().hasLeaderInfo()
         ? RaftPeerId.valueOf(roleInfo.getFollowerInfo().getLeaderInfo().getId().getId())
         : null;
-    CompletableFuture<TermIndex> installed = new CompletableFuture<>();
-    Thread thread = new Thread(() -> {
-      try {
-        installed.complete(install(leader, firstTermIndexInLog.getIndex()));
-      } catch (InterruptedException e) {
-        installed.completeExceptionally(e);
-      } catch (Exception | Error e) {
-        log.warn("Installing a Raft snapshot for group {} failed: {}", getGroupId(), e.toString());
-        installed.completeExceptionally(e);
-      }
-    }, "raft-install-snapshot-" + getGroupId());
-    thread.setDaemon(true);
-    thread.start();
-    return installed;
+    try {
+      return CompletableFuture.completedFuture(install(leader, firstTermIndexInLog.getIndex()));
+    } catch (IOException | RuntimeException e) {
+      log.warn("Installing a Raft snapshot for group {} failed: {}", getGroupId(), e.toString());
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**
-   * Brings this node to a consenter's latest snapshot at or after {@code firstIndex - 1} (the
-   * leader's log holds every entry after it): its blocks pulled, the snapshot kept as this node's.
+   * Takes a consenter's latest snapshot at or after {@code firstIndex - 1} (the leader's log holds
+   * every entry after it) as this node's own; its blocks are pulled when it is loaded.
    */
-  private TermIndex install(RaftPeerId leader, long firstIndex) throws InterruptedException, IOException {
-    Binding bound;
-    try {
-      bound = binding.get();
-    } catch (ExecutionException e) {
-      throw new CompletionException(e.getCause());
+  private TermIndex install(RaftPeerId leader, long firstIndex) throws IOException {
+    Binding bound = binding.getNow(null);
+    if (bound == null) {
+      throw new IllegalStateException("the channel's chain has not started yet");
     }
     String channelId = bound.ordering().support().channelId();
     List<RaftPeerId> asked = new ArrayList<>();
@@ -304,29 +303,52 @@ final class ChannelStateMachine extends BaseStateMachine {
         asked.add(peer);
       }
     }
-    ChannelSnapshot chosen = null;
     for (RaftPeerId peer : asked) {
       try {
         ChannelSnapshot offered = bound.peers().latest(peer);
         if (offered != null && offered.index() >= firstIndex - 1) {
-          chosen = offered;
           log.info("[channel: {}] The leader's Raft log starts at index {}, after this node's: installing the "
               + "snapshot of {} at index {} (blocks below {})", channelId, firstIndex, peer, offered.index(),
               offered.nextBlock());
-          break;
+          keep(offered);
+          return TermIndex.valueOf(offered.term(), offered.index());
         }
       } catch (IOException | RuntimeException e) {
         log.info("[channel: {}] Consenter {} could not give its latest snapshot: {}", channelId, peer, e.toString());
       }
     }
-    if (chosen == null) {
-      throw new IllegalStateException("channel " + channelId + ": no consenter has a snapshot at or after Raft index "
-          + (firstIndex - 1));
+    throw new IllegalStateException("channel " + channelId + ": no consenter has a snapshot at or after Raft index "
+        + (firstIndex - 1));
+  }
+
+  /**
+   * Pulls the blocks below {@code snapshot}'s next block that the ledger lacks, again and again
+   * until it holds them or the chain stops: the node cannot apply anything after the snapshot
+   * before (a snapshot installed from a peer, or kept by a node that crashed before it pulled).
+   */
+  private void pullUntilHeld(Binding bound, ChannelSnapshot snapshot) {
+    long waitMillis = 200;
+    while (bound.ordering().support().height() < snapshot.nextBlock()) {
+      try {
+        bound.ordering().pullBlocks(snapshot.nextBlock(), bound.blocks());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ChannelOrdering.ChainStopped(bound.ordering().support().channelId());
+      } catch (RuntimeException e) {
+        if (bound.ordering().stopped()) {
+          throw new ChannelOrdering.ChainStopped(bound.ordering().support().channelId());
+        }
+        log.warn("[channel: {}] Pulling the blocks below {} for the Raft snapshot at index {} failed; trying again "
+            + "in {} ms: {}", bound.ordering().support().channelId(), snapshot.nextBlock(), snapshot.index(),
+            waitMillis, e.getMessage());
+        try {
+          Thread.sleep(waitMillis);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new ChannelOrdering.ChainStopped(bound.ordering().support().channelId());
+        }
+        waitMillis = Math.min(5_000, waitMillis * 2);
+      }
     }
-    bound.ordering().pullBlocks(chosen.nextBlock(), bound.blocks());
-    keep(chosen);
-    log.info("[channel: {}] Installed the Raft snapshot at index {}: the ledger holds blocks up to {}", channelId,
-        chosen.index(), bound.ordering().support().height() - 1);
-    return TermIndex.valueOf(chosen.term(), chosen.index());
   }
 }
