@@ -82,7 +82,7 @@ class RaftOnboardingTest {
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", raftPort, cert, cert));
       endpoints.add("127.0.0.1:" + clientPort);
       ClusterSettings d = ClusterSettings.defaults("127.0.0.1", raftPort, cert, dir.resolve("node" + i + "/raft"))
-          .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000));
+          .withElectionTimeout(Duration.ofSeconds(1), Duration.ofSeconds(2)); // the node's defaults
       ClusterSettings cluster = new ClusterSettings(d.listenHost(), d.listenPort(), d.serverCertificatePem(),
           d.storageDir(), d.electionTimeoutMin(), d.electionTimeoutMax(), d.submitTimeout(), d.queueCapacity(),
           16 << 10, d.maxInflightEntries(), d.handOffExecutor(), null);

@@ -18,6 +18,7 @@ import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -56,6 +57,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ChannelStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(ChannelStateMachine.class);
+
+  /** Snapshot files kept (Ratis's {@code Snapshot.retentionFileNum} is set to the same). */
+  static final int RETAINED_SNAPSHOTS = 2;
 
   /** The read-only query that asks a consenter for its latest snapshot. */
   static final String LATEST_SNAPSHOT = "jorderer/latest-snapshot";
@@ -237,6 +241,13 @@ final class ChannelStateMachine extends BaseStateMachine {
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5),
         TermIndex.valueOf(snapshot.term(), snapshot.index())));
     snapshotBlockNumber = snapshot.nextBlock() - 1;
+    // Ratis cleans up after the snapshots it asks for; an installed one is cleaned up here.
+    storage.cleanupOldSnapshots(new SnapshotRetentionPolicy() {
+      @Override
+      public int getNumSnapshotsRetained() {
+        return RETAINED_SNAPSHOTS;
+      }
+    });
   }
 
   /** The number of the last block the latest snapshot covers, or -1 without one. */

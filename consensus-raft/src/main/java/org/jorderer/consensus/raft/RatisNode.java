@@ -276,7 +276,7 @@ final class RatisNode {
     // a follower still needs older entries, as Fabric's etcdraft compacts. Such a follower is
     // only notified (installSnapshotEnabled false) and pulls the blocks over Deliver itself.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
-    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, ChannelStateMachine.RETAINED_SNAPSHOTS);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);

@@ -48,6 +48,8 @@ final class RaftCluster implements AutoCloseable {
   final Block genesis;
   final Node[] nodes;
   final boolean tls;
+  /** The nodes' lower election timeout (the upper one is twice it). */
+  Duration electionTimeoutMin = Duration.ofMillis(300);
   /** Entry size limit of the nodes (0: the default); Ratis's log segments are four entries. */
   int maxEntryBytes;
   /** Where each node pulls the blocks it misses behind a snapshot. */
@@ -69,7 +71,7 @@ final class RaftCluster implements AutoCloseable {
       ConsenterSupport support = support(ledger);
       ClusterSettings settings = ClusterSettings.defaults("127.0.0.1", ports[index], certificates[index],
               dir.resolve("raft"))
-          .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
+          .withElectionTimeout(electionTimeoutMin, electionTimeoutMin.multipliedBy(2))
           .withSubmitTimeout(Duration.ofSeconds(20));
       if (maxEntryBytes > 0) {
         ClusterSettings s = settings;
