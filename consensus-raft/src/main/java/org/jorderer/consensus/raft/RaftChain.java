@@ -376,12 +376,11 @@ public final class RaftChain implements Chain {
       // Stopped before (failed or halted): the group may still be on the node, or its directory.
       node.removeGroup(group.getGroupId());
     }
-    try (var files = Files.newDirectoryStream(firstBlockFile().getParent(), channelId + ".*")) {
-      for (Path file : files) {
-        Files.deleteIfExists(file);
-      }
-    } catch (java.nio.file.NoSuchFileException e) {
-      // nothing kept
+    // By exact name: a glob over "<channel>.*" would also match channel "<channel>.x"'s files.
+    Path file = firstBlockFile();
+    try {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".tmp"));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("channel " + channelId + ": cannot delete its Raft files: " + e, e);
     }
