@@ -67,6 +67,15 @@ public interface Chain extends AutoCloseable {
   void halt();
 
   /**
+   * The channel is being removed from this node (channel participation API): halts, and deletes
+   * what the chain keeps of the channel beside its ledger (a Raft chain: its group, log and
+   * snapshots). The ledger itself is the caller's.
+   */
+  default void remove() {
+    halt();
+  }
+
+  /**
    * Stops accepting, orders and writes everything already accepted (cutting the pending batch),
    * then halts: nothing answered with SUCCESS is lost by a clean shutdown.
    */

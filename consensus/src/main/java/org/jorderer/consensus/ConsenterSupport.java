@@ -123,6 +123,11 @@ public final class ConsenterSupport {
     evicted.run();
   }
 
+  /** See {@link BlockWriter#appendPulled}. */
+  public void appendPulled(Block block) {
+    writer.appendPulled(block);
+  }
+
   /** See {@link BlockWriter#writeConfigBlock}. */
   public ChannelConfig writeConfigBlock(Block block, ByteString consenterMetadata) {
     return writer.writeConfigBlock(block, consenterMetadata);

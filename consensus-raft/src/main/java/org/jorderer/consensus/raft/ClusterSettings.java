@@ -93,6 +93,12 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
         electionTimeoutMax, timeout, leaderWait, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor, tls);
   }
 
+  /** The same settings with at most {@code bytes} of envelopes in one Raft entry. */
+  public ClusterSettings withMaxEntryBytes(int bytes) {
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
+        electionTimeoutMax, submitTimeout, leaderWait, queueCapacity, bytes, maxInflightEntries, handOffExecutor, tls);
+  }
+
   /** The same settings over mutual TLS with {@code clusterTls}. */
   public ClusterSettings withTls(ClusterTls clusterTls) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,

@@ -117,8 +117,14 @@ public final class RaftChain implements Chain {
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
   private volatile long lastMembershipCheckNanos;
   private volatile boolean evicted;
+  private final BlockSource blocks;
+  private volatile boolean removing;
 
-  RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters) {
+  /** Fabric's default SnapshotIntervalSize (orderer/consensus/etcdraft/chain.go, DefaultSnapshotIntervalSize). */
+  static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 16L * 1024 * 1024;
+
+  RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters, BlockSource blocks) {
+    this.blocks = Objects.requireNonNull(blocks, "blocks");
     this.support = Objects.requireNonNull(support, "support");
     this.channelId = support.channelId();
     this.node = Objects.requireNonNull(node, "node");
@@ -245,7 +251,9 @@ public final class RaftChain implements Chain {
       }
       long firstBlock = firstBlock();
       ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed, this::membershipChanged);
-      node.stateMachine(group.getGroupId()).bind(ordering);
+      ChannelStateMachine machine = node.stateMachine(group.getGroupId());
+      machine.bind(new ChannelStateMachine.Binding(ordering, snapshotIntervalBytes(),
+          () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks));
       node.trust(consenters);
       boolean created = node.join(group);
       leaderlessSinceNanos = System.nanoTime();
@@ -275,6 +283,39 @@ public final class RaftChain implements Chain {
     }
   }
 
+  /** The channel's etcdraft SnapshotIntervalSize, Fabric's default when it is 0. */
+  long snapshotIntervalBytes() {
+    long configured = Integer.toUnsignedLong(consenters.metadata().getOptions().getSnapshotIntervalSize());
+    return configured == 0 ? DEFAULT_SNAPSHOT_INTERVAL_BYTES : configured;
+  }
+
+  private ChannelStateMachine.PeerSnapshots peerSnapshots() {
+    org.apache.ratis.protocol.RaftPeerId self = node.id();
+    return new ChannelStateMachine.PeerSnapshots() {
+      @Override
+      public List<org.apache.ratis.protocol.RaftPeerId> peers() {
+        return consenters.members().stream().map(ConsenterSet.Member::peerId).filter(p -> !p.equals(self)).toList();
+      }
+
+      @Override
+      public ChannelSnapshot latest(org.apache.ratis.protocol.RaftPeerId peer) throws IOException {
+        return node.latestSnapshot(group, peer);
+      }
+    };
+  }
+
+  /**
+   * The number of the last block covered by this node's latest Raft snapshot, or -1 before the
+   * first (Fabric's {@code consensus_etcdraft_snapshot_block_number}).
+   */
+  public long snapshotBlockNumber() {
+    return node.stateMachine(group.getGroupId()).snapshotBlockNumber();
+  }
+
+  private Path firstBlockFile() {
+    return node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
+  }
+
   /**
    * The number of the first block this node's group log cuts: the ledger's height when the group
    * was first made here, kept in a file next to Ratis's storage (its log starts there).
@@ -294,10 +335,6 @@ public final class RaftChain implements Chain {
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException("channel " + channelId + ": cannot read or write " + file + ": " + e, e);
     }
-  }
-
-  private Path firstBlockFile() {
-    return node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
   }
 
   /**
@@ -346,7 +383,12 @@ public final class RaftChain implements Chain {
     }
     // Before the chain leaves (which may close the server): a group left in Ratis's storage would
     // be loaded again at the next start and campaign in a group that no longer has it.
-    node.removeGroup(group.getGroupId());
+    try {
+      node.removeGroup(group.getGroupId());
+    } catch (RuntimeException e) {
+      // The chain halts anyway; a group left behind is refused by the others' pinning.
+      log.warn("Raft chain for channel {}: removing the group after the eviction: {}", channelId, e.toString());
+    }
     try {
       Files.deleteIfExists(firstBlockFile()); // a new log, if the node is ever added again
     } catch (IOException e) {
@@ -620,6 +662,10 @@ public final class RaftChain implements Chain {
       activeNodeCount = activeNodeCount(info, leading);
       metrics.activeNodes(activeNodeCount);
       metrics.committedBlockNumber(support.height() - 1);
+      long snapshotBlock = snapshotBlockNumber();
+      if (snapshotBlock >= 0) {
+        metrics.snapshotBlockNumber(snapshotBlock);
+      }
     } catch (RuntimeException e) {
       log.warn("Raft chain for channel {}: watching the Raft group: {}", channelId, e.toString());
     }
@@ -749,6 +795,40 @@ public final class RaftChain implements Chain {
     stop("closed", true);
   }
 
+  /**
+   * Halts, then deletes this node's Raft state of the channel: the group leaves the node's Ratis
+   * server with its directory (log, snapshots, metadata), and the chain's files under
+   * {@code channels/} go. Fabric leaves its WAL and snapshot directories behind; here joining the
+   * channel again starts from nothing.
+   */
+  @Override
+  public void remove() {
+    boolean stoppedBefore;
+    synchronized (lifecycle) {
+      stoppedBefore = stopped;
+      removing = true;
+    }
+    stop("removed", false);
+    if (stoppedBefore && started()) {
+      // Stopped before (failed or halted): the group may still be on the node, or its directory.
+      node.removeGroup(group.getGroupId());
+    }
+    // By exact name: a glob over "<channel>.*" would also match channel "<channel>.x"'s files.
+    Path file = firstBlockFile();
+    try {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".tmp"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("channel " + channelId + ": cannot delete its Raft files: " + e, e);
+    }
+  }
+
+  private boolean started() {
+    synchronized (lifecycle) {
+      return started;
+    }
+  }
+
   private void stop(String why, boolean drain) {
     Thread proposing;
     synchronized (lifecycle) {
@@ -792,6 +872,9 @@ public final class RaftChain implements Chain {
       } catch (IOException e) {
         log.debug("closing the Raft client of channel {}: {}", channelId, e.toString());
       }
+    }
+    if (started && removing) {
+      node.removeGroup(group.getGroupId());
     }
     if (started) {
       // On a Ratis thread (a failed apply) the server must not be closed from inside itself.
@@ -839,6 +922,11 @@ public final class RaftChain implements Chain {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  // visible for tests
+  ChannelOrdering ordering() {
+    return ordering;
   }
 
   // visible for tests and the block cutter metric's readers

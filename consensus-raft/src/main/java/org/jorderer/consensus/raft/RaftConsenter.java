@@ -23,9 +23,20 @@ public final class RaftConsenter implements ClusterConsenter {
   private final RatisNode node;
   /** The chain made last for each channel: its leader knows which consenters are active. */
   private final java.util.Map<String, RaftChain> chains = new java.util.concurrent.ConcurrentHashMap<>();
+  private final BlockSource blocks;
 
+  /** A consenter that cannot pull blocks: a node behind the others' compacted logs stays behind. */
   public RaftConsenter(ClusterSettings settings) {
+    this(settings, BlockSource.NONE);
+  }
+
+  /**
+   * @param blocks where a node behind the others' compacted Raft logs pulls the blocks it misses
+   *     (the server's Deliver client)
+   */
+  public RaftConsenter(ClusterSettings settings, BlockSource blocks) {
     this.node = new RatisNode(Objects.requireNonNull(settings, "settings"));
+    this.blocks = Objects.requireNonNull(blocks, "blocks");
   }
 
   /**
@@ -46,7 +57,7 @@ public final class RaftConsenter implements ClusterConsenter {
       throw new IllegalArgumentException("channel " + support.channelId()
           + ": this node's cluster certificate is not among the channel's consenters (not in channel)");
     }
-    RaftChain chain = new RaftChain(support, node, consenters);
+    RaftChain chain = new RaftChain(support, node, consenters, blocks);
     chains.put(support.channelId(), chain);
     return chain;
   }

@@ -279,7 +279,8 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     if (channel == null) {
       throw new ParticipationException(ParticipationException.Reason.NOT_FOUND, "channel does not exist");
     }
-    channel.halt("channel removed");
+    log.info("[channel: {}] Chain halted: channel removed", channelId);
+    channel.remove();
     ledgers.remove(channelId);
     log.info("Removed channel {}", channelId);
   }
