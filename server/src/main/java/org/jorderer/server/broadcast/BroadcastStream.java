@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reading ahead is bounded twice: at most {@link #READ_AHEAD} envelopes per stream, and the
  * node-wide {@link InFlightBytes} budget over all streams. gRPC is asked for one message at a
- * time, and only while the budget has room; a stream that finds none waits for a release, without
- * failing (docs/broadcast.md, "Memory and back-pressure").
+ * time, once room for it is reserved in the budget (as much as this stream's last envelope); a
+ * stream that finds none waits for a release, without failing (docs/broadcast.md, "Memory and
+ * back-pressure").
  */
 final class BroadcastStream implements StreamObserver<Envelope> {
   private static final Logger log = LoggerFactory.getLogger(BroadcastStream.class);
@@ -57,6 +58,8 @@ final class BroadcastStream implements StreamObserver<Envelope> {
   private boolean processing; // an envelope is with the chain, waiting to be accepted
   private long processingBytes; // its size, charged to the budget until it is answered
   private boolean requested; // one message asked of gRPC and not arrived yet
+  private long reserved; // the budget reserved for it
+  private long lastSize; // this stream's last envelope: what the next one is expected to be
   private boolean waitingForRoom; // registered with the budget, to ask for a message once there is room
   private boolean halfClosed;
   private boolean ended;
@@ -99,9 +102,12 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     serial.execute(() -> {
       requested = false;
       if (ended) {
-        return; // never counted: dropped as it came
+        return; // never counted: dropped as it came (its reservation went when the stream ended)
       }
-      handler.inFlight.charge(envelope.getSerializedSize());
+      int size = envelope.getSerializedSize();
+      handler.inFlight.charge(size - reserved);
+      reserved = 0;
+      lastSize = size;
       backlog.add(envelope);
       requestMore(); // before processing, so that gRPC reads the next one meanwhile
       drain();
@@ -110,23 +116,33 @@ final class BroadcastStream implements StreamObserver<Envelope> {
 
   /**
    * Asks gRPC for the next message when this stream has fewer than {@link #READ_AHEAD} envelopes
-   * read and unanswered and none asked for, and the node's budget has room; without room, asks
-   * once a release makes some.
+   * read and unanswered and none asked for, and the node's budget grants room for it; without room,
+   * asks once a release makes some.
    */
   private void requestMore() {
     if (ended || requested || waitingForRoom || backlog.size() + (processing ? 1 : 0) >= READ_AHEAD) {
       return;
     }
-    if (handler.inFlight.hasRoom()) {
-      requested = true;
-      out.request(1);
+    long reserve = lastSize;
+    if (handler.inFlight.tryReserve(reserve)) {
+      request(reserve);
     } else {
       waitingForRoom = true;
-      handler.inFlight.whenRoom(() -> serial.execute(() -> {
+      handler.inFlight.whenRoom(reserve, () -> serial.execute(() -> {
         waitingForRoom = false;
-        requestMore();
+        if (ended) {
+          handler.inFlight.release(reserve);
+        } else {
+          request(reserve);
+        }
       }));
     }
+  }
+
+  private void request(long reserve) {
+    requested = true;
+    reserved = reserve;
+    out.request(1);
   }
 
   /** Processes the backlog in order until it is empty or an envelope waits for the chain. */
@@ -269,7 +285,8 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       return;
     }
     ended = true;
-    long held = 0;
+    long held = reserved; // for a message asked for and not arrived: it is not counted if it comes
+    reserved = 0;
     for (Envelope envelope : backlog) {
       held += envelope.getSerializedSize();
     }

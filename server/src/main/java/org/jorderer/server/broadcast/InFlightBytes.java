@@ -1,22 +1,29 @@
 package org.jorderer.server.broadcast;
 
+import java.util.ArrayDeque;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The node-wide budget of Broadcast bytes in flight: envelopes received from clients and not yet
  * answered, over all Broadcast streams together (docs/broadcast.md, "Memory and back-pressure").
  *
- * <p>A stream asks gRPC for its next message only while {@link #hasRoom}; a message is counted
- * ({@link #charge}) once it has arrived, since its size is not known before, and released once it
- * is answered or dropped. So the bytes held are at most the limit plus one message per stream (the
- * one each may have asked for), and one envelope larger than the whole budget still gets in when
- * nothing else is held (the budget is never "full" at zero). A stream that finds no room waits
- * ({@link #whenRoom}) without failing: its client sees only HTTP/2 back-pressure.
+ * <p>A stream asks gRPC for its next message only once it has reserved room for it here
+ * ({@link #tryReserve}): as many bytes as its last envelope had (the next is most likely alike), or
+ * nothing for a stream's first message, whose size nothing hints at. A reservation is granted while
+ * less than the limit is held, so one envelope larger than the whole budget still gets in when
+ * nothing else is held. When the message arrives, the reservation is corrected to its real size
+ * ({@link #charge}); the bytes are released once it is answered or dropped. What is held beyond the
+ * limit is thus at most one message per stream that has not sent before, plus what a stream's
+ * envelope exceeds its previous one by: a stream cannot multiply its share by reading ahead.
  *
- * <p>The cost on the hot path is one atomic add per arrival and one per answer, and a volatile read
- * of the waiters when there is room.
+ * <p>A stream that finds no room waits ({@link #whenRoom}) without failing; its client sees only
+ * HTTP/2 back-pressure. Waiting streams are let in one at a time, in the order they came, each
+ * with its reservation made before it is woken, so that a release does not let every waiting
+ * stream in at once.
+ *
+ * <p>The cost on the hot path is one atomic update per reservation, arrival and answer, and a
+ * volatile read of the number of waiters on release.
  */
 public final class InFlightBytes {
   /** The system property that sets the limit, in bytes or with a k/m/g suffix (binary units). */
@@ -26,7 +33,10 @@ public final class InFlightBytes {
 
   private final long limit;
   private final AtomicLong used = new AtomicLong();
-  private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(); // guarded by itself
+  private volatile int waiting; // waiters.size(), read without the lock on release
+
+  private record Waiter(long reserve, Runnable granted) {}
 
   public InFlightBytes(long limit) {
     if (limit < 1) {
@@ -87,49 +97,74 @@ public final class InFlightBytes {
     return used.get();
   }
 
-  /** Whether a stream may ask for one more message: less than the limit is held. */
+  /** Whether a reservation would be granted now: less than the limit is held. */
   boolean hasRoom() {
     return used.get() < limit;
   }
 
-  /** Counts a message that has arrived. */
-  void charge(long bytes) {
-    used.addAndGet(bytes);
+  /** Reserves {@code bytes} if less than the limit is held (whatever {@code bytes} is); else nothing. */
+  boolean tryReserve(long bytes) {
+    long now;
+    do {
+      now = used.get();
+      if (now >= limit) {
+        return false;
+      }
+    } while (!used.compareAndSet(now, now + bytes));
+    return true;
   }
 
-  /** Releases a message answered or dropped, and wakes the streams waiting for room if there is some now. */
+  /** Counts bytes that arrived beyond what was reserved for them (negative: fewer than reserved). */
+  void charge(long bytes) {
+    if (bytes > 0) {
+      used.addAndGet(bytes);
+    } else {
+      release(-bytes);
+    }
+  }
+
+  /** Releases bytes answered, dropped or no longer reserved, and lets waiting streams in if there is room now. */
   void release(long bytes) {
     if (bytes == 0) {
       return;
     }
     long now = used.addAndGet(-bytes);
-    if (now < limit && !waiters.isEmpty()) {
-      wakeAll();
+    if (now < limit && waiting > 0) {
+      admitWaiters();
     }
   }
 
   /**
-   * Runs {@code wake} once, when there is room: now if there is already, otherwise on a later
-   * release. Every waiter is woken at once; each then asks for one message at most.
+   * Runs {@code granted} once {@code reserve} bytes are reserved for the caller: at once if there is
+   * room now, otherwise when a release makes some, after the streams that waited before it.
    */
-  void whenRoom(Runnable wake) {
-    waiters.add(wake);
-    // Checked after joining the queue: a release between the caller's check and the add sees the
-    // waiter, or this check sees the release.
-    if (hasRoom()) {
-      wakeAll();
+  void whenRoom(long reserve, Runnable granted) {
+    synchronized (waiters) {
+      waiters.add(new Waiter(reserve, granted));
+      waiting = waiters.size();
     }
+    // Checked after joining the queue: a release between the caller's check and the add sees the
+    // waiter, or this sees the release.
+    admitWaiters();
   }
 
-  private void wakeAll() {
-    Runnable wake;
-    while (hasRoom() && (wake = waiters.poll()) != null) {
-      wake.run();
+  private void admitWaiters() {
+    while (true) {
+      Waiter admitted;
+      synchronized (waiters) {
+        Waiter first = waiters.peek();
+        if (first == null || !tryReserve(first.reserve())) {
+          return;
+        }
+        admitted = waiters.poll();
+        waiting = waiters.size();
+      }
+      admitted.granted().run();
     }
   }
 
   /** Streams waiting for room (for tests and diagnostics). */
   int waiting() {
-    return waiters.size();
+    return waiting;
   }
 }
