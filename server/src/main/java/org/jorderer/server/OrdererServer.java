@@ -1,16 +1,12 @@
 package org.jorderer.server;
 
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
@@ -95,7 +91,6 @@ public final class OrdererServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true);
     Server server = builder
         .executor(executor)
-        .callExecutor(new BroadcastOnTransportThread())
         .maxInboundMessageSize(settings.maxRecvMessageBytes())
         .addService(atomicBroadcast)
         .build();
@@ -107,28 +102,6 @@ public final class OrdererServer implements AutoCloseable {
     log.info("Serving orderer.AtomicBroadcast on {}{}", server.getListenSockets(),
         settings.tls().enabled() ? (settings.tls().clientAuthRequired() ? " with mutual TLS" : " with TLS") : "");
     return new OrdererServer(server);
-  }
-
-  /**
-   * Runs Broadcast's calls on the transport's event loop instead of handing each message to
-   * {@code executor}. A Broadcast message's work is CPU only and never waits (its channel's queue
-   * answers at once or with a future; see {@code BroadcastStream}), and its profile under
-   * Fabric's {@code broadcast_msg} load showed the hops costing more than a quarter of the
-   * server's CPU: waking an executor thread for each message, then the event loop (an eventfd
-   * write) for each response, which was flushed on its own. On the event loop the response is
-   * queued without a wake-up, and the responses of one read go out in one flush. The price: a
-   * connection's other calls on the same event loop wait while a read's messages are checked (a
-   * signature check is about 40 µs; a read holds at most {@code BroadcastStream.READ_AHEAD}
-   * messages per stream). Deliver stays on {@code executor}: it reads the ledger.
-   */
-  private static final class BroadcastOnTransportThread implements ServerCallExecutorSupplier {
-    private static final String BROADCAST = AtomicBroadcastGrpc.getBroadcastMethod().getFullMethodName();
-    private static final Executor SAME_THREAD = Runnable::run;
-
-    @Override
-    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-      return BROADCAST.equals(call.getMethodDescriptor().getFullMethodName()) ? SAME_THREAD : null;
-    }
   }
 
   public int port() {
