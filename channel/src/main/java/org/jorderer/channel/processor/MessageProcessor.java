@@ -93,6 +93,17 @@ public final class MessageProcessor {
    * are rejected: maintenance mode"), then the standard filters against the current config.
    */
   public NormalResult processNormal(Envelope envelope) {
+    return processNormal(envelope, null);
+  }
+
+  /**
+   * As {@link #processNormal(Envelope)}, for a caller that has already parsed the envelope's
+   * payload (Broadcast, which reads the channel header from it): the signature filter uses it
+   * instead of parsing the payload again.
+   *
+   * @param payload {@code Payload.parseFrom(envelope.getPayload())}, or {@code null}
+   */
+  public NormalResult processNormal(Envelope envelope, Payload payload) {
     ChannelConfig config = currentConfig.get();
     OrdererConfig orderer = StandardFilters.ordererOf(config);
     if (orderer.capabilities().ordererConsensusTypeMigration() && orderer.consensusType().maintenance()) {
@@ -100,7 +111,7 @@ public final class MessageProcessor {
           Rejection.Cause.MAINTENANCE_MODE).verdict(), 0);
     }
     long sequence = config.sequence();
-    Optional<Rejection> rejected = StandardFilters.apply(config, envelope, clock.instant(), expirationChecks);
+    Optional<Rejection> rejected = StandardFilters.apply(config, envelope, payload, clock.instant(), expirationChecks);
     return new NormalResult(rejected.map(Rejection::verdict).orElse(Verdict.SUCCESS), sequence);
   }
 

@@ -175,9 +175,11 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     processing = true;
     processingBytes = envelope.getSerializedSize();
     Tracker tracker = new Tracker();
+    Payload payload;
     ChannelHeader header;
     try {
-      header = channelHeader(envelope);
+      payload = payload(envelope);
+      header = channelHeader(payload);
     } catch (RejectedEnvelope e) {
       respond(tracker, Status.BAD_REQUEST, e.getMessage());
       return;
@@ -216,7 +218,7 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       tracker.validated = System.nanoTime();
       accepted = channel.configure(result.config().orElseThrow(), result.configSequence());
     } else {
-      NormalResult result = processor.get().processNormal(envelope);
+      NormalResult result = processor.get().processNormal(envelope, payload); // parsed once, here
       if (!result.accepted()) {
         refuse(tracker, "normal", result.verdict());
         return;
@@ -294,18 +296,22 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     handler.inFlight.release(held);
   }
 
+  private static final String CHANNEL_UNKNOWN = "could not determine channel ID: ";
+
   /**
    * Fabric's channel-header extraction with its error texts ({@code multichannel/registrar.go}
    * BroadcastChannelSupport).
    */
-  private static ChannelHeader channelHeader(Envelope envelope) throws RejectedEnvelope {
-    String prefix = "could not determine channel ID: ";
-    Payload payload;
+  private static Payload payload(Envelope envelope) throws RejectedEnvelope {
     try {
-      payload = Payload.parseFrom(envelope.getPayload());
+      return Payload.parseFrom(envelope.getPayload());
     } catch (InvalidProtocolBufferException e) {
-      throw new RejectedEnvelope(prefix + "error unmarshalling Payload: " + e.getMessage());
+      throw new RejectedEnvelope(CHANNEL_UNKNOWN + "error unmarshalling Payload: " + e.getMessage());
     }
+  }
+
+  private static ChannelHeader channelHeader(Payload payload) throws RejectedEnvelope {
+    String prefix = CHANNEL_UNKNOWN;
     if (!payload.hasHeader()) {
       throw new RejectedEnvelope(prefix + "header not set");
     }
