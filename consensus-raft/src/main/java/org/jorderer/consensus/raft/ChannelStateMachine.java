@@ -305,6 +305,13 @@ final class ChannelStateMachine extends BaseStateMachine {
       throw new IllegalStateException("the channel's chain has not started yet");
     }
     String channelId = bound.ordering().support().channelId();
+    if (firstIndex <= 0) {
+      // The leader's log still starts at its first entry: nothing to install. Ratis asks every
+      // member added to a group once (a bootstrapping follower), even then; no snapshot (null)
+      // makes it answer SNAPSHOT_UNAVAILABLE and send the whole log instead.
+      log.info("[channel: {}] The leader's Raft log is whole: receiving it from its start", channelId);
+      return null;
+    }
     List<RaftPeerId> asked = new ArrayList<>();
     if (leader != null) {
       asked.add(leader);
