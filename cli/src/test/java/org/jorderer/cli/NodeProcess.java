@@ -29,6 +29,11 @@ final class NodeProcess implements AutoCloseable {
   }
 
   static NodeProcess start(Path data, Path log) throws IOException {
+    return start(data, log, List.of());
+  }
+
+  /** As {@link #start(Path, Path)}, with options for the node's JVM (a heap size, a system property). */
+  static NodeProcess start(Path data, Path log, List<String> jvmOptions) throws IOException {
     int port;
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
@@ -37,11 +42,14 @@ final class NodeProcess implements AutoCloseable {
     // The node logs as it does in production (cli's logback.xml, not the tests' quieter one), and
     // logback's own status lines, which it prints to stdout when it finds a configuration twice on
     // a reactor class path, stay off the node's stdout.
-    Process process = new ProcessBuilder(java, "-Dlogback.configurationFile=logback.xml",
+    List<String> command = new java.util.ArrayList<>(List.of(java));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-Dlogback.configurationFile=logback.xml",
         "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
         "-cp", System.getProperty("java.class.path"), Jorderer.class.getName(),
         "start", "--data", data.toString(), "--listen", "127.0.0.1:" + port, "--admin-listen", "127.0.0.1:0",
-        "--operations-listen", "127.0.0.1:0")
+        "--operations-listen", "127.0.0.1:0"));
+    Process process = new ProcessBuilder(command)
         .redirectError(log.toFile())
         .start();
     return new NodeProcess(process, log, port);

@@ -124,6 +124,50 @@ public final class BlockWriter {
     return next;
   }
 
+  /**
+   * Appends a block another orderer of the channel made and signed, as onboarding pulled and
+   * verified it (Fabric's onboarding appends pulled blocks unchanged: orderer/common/cluster,
+   * {@code BlockPuller} and {@code VerifyBlocks}). A config block switches the channel to its
+   * config, as a config block written here does; the next block made here follows this one.
+   *
+   * @throws IllegalStateException when a config block's config does not parse or does not move
+   *     the config sequence forward
+   */
+  public void appendPulled(Block block) {
+    long number = block.getHeader().getNumber();
+    ChannelConfig next = null;
+    if (isConfigBlock(block)) {
+      next = ChannelConfig.fromConfigBlock(block, signer.crypto());
+      if (next.sequence() <= config.get().sequence()) {
+        throw new IllegalStateException("pulled config block " + number + " of channel " + channelId
+            + " carries config sequence " + next.sequence() + ", not above the current " + config.get().sequence());
+      }
+      config.stage(number, next);
+    }
+    try {
+      appendRetrying(block);
+    } catch (RuntimeException | Error e) {
+      if (next != null) {
+        config.unstage();
+      }
+      throw e;
+    }
+    if (next != null) {
+      config.install(next);
+      log.info("[channel: {}] Pulled config block {}: config sequence {}", channelId, number, next.sequence());
+    }
+    blocks = null; // the builder starts again from the ledger's new last block
+    metrics.height(ledger.height());
+  }
+
+  private static boolean isConfigBlock(Block block) {
+    try {
+      return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(block) == block.getHeader().getNumber();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   private ChannelConfig nextConfig(Block block, ChannelConfig current) {
     long number = block.getHeader().getNumber();
     if (block.getData().getDataCount() != 1) {

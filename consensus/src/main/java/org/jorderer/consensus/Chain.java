@@ -51,11 +51,29 @@ public interface Chain extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Why this node cannot order for the channel for now because its cluster has no quorum it can
+   * reach (a Raft channel without a leader for longer than Broadcast waits for one), or empty.
+   * Like {@link #stalled}, it is no failure: ordering resumes once a quorum is back.
+   */
+  default java.util.Optional<String> noQuorum() {
+    return java.util.Optional.empty();
+  }
+
   /** Starts ordering; the chain continues from the ledger's height and last block. */
   void start();
 
   /** Stops at once, as Fabric's Halt: queued and pending envelopes are not written. */
   void halt();
+
+  /**
+   * The channel is being removed from this node (channel participation API): halts, and deletes
+   * what the chain keeps of the channel beside its ledger (a Raft chain: its group, log and
+   * snapshots). The ledger itself is the caller's.
+   */
+  default void remove() {
+    halt();
+  }
 
   /**
    * Stops accepting, orders and writes everything already accepted (cutting the pending batch),

@@ -3,6 +3,9 @@ package org.jorderer.consensus;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The ordering side's metrics ({@code orderer/common/blockcutter/metrics.go},
@@ -11,11 +14,14 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * per registry (the names can be registered once) and hand {@link #forChannel} to each chain.
  */
 public final class ConsensusMetrics {
+  private final PrometheusRegistry registry;
+  private final Map<Class<?>, Object> typeMetrics = new ConcurrentHashMap<>();
   private final Histogram blockFillDuration;
   private final Gauge blockchainHeight;
   private final Histogram blockstorageCommitTime;
 
   public ConsensusMetrics(PrometheusRegistry registry) {
+    this.registry = registry;
     blockFillDuration = Histogram.builder()
         .name("blockcutter_block_fill_duration")
         .help("The time from first transaction enqueing to the block being cut in seconds.")
@@ -36,6 +42,17 @@ public final class ConsensusMetrics {
         .register(registry);
   }
 
+  /**
+   * The metrics a consensus type adds (etcdraft's {@code consensus_etcdraft_*}), registered with
+   * this registry by {@code register} on the first ask and shared by every chain after. A node
+   * that runs no chain of that type registers none of them, as Fabric's orderer registers the
+   * metrics of the consenters it makes. This keeps the consensus modules free of the server's
+   * operations code: they reach the registry the endpoint scrapes through here.
+   */
+  public <T> T typeMetrics(Class<T> type, Function<PrometheusRegistry, T> register) {
+    return type.cast(typeMetrics.computeIfAbsent(type, t -> register.apply(registry)));
+  }
+
   /** Metrics bound to one channel's label. */
   public ChannelMetrics forChannel(String channelId) {
     return new ChannelMetrics(channelId);
@@ -54,6 +71,11 @@ public final class ConsensusMetrics {
 
     public String channelId() {
       return channelId;
+    }
+
+    /** See {@link ConsensusMetrics#typeMetrics}. */
+    public <T> T typeMetrics(Class<T> type, Function<PrometheusRegistry, T> register) {
+      return ConsensusMetrics.this.typeMetrics(type, register);
     }
 
     /** {@code blockcutter_block_fill_duration}: seconds from the batch's first envelope to its cut. */

@@ -27,6 +27,7 @@ public final class ConsenterSupport {
   private final ConsensusMetrics.ChannelMetrics metrics;
   private final BlockCutter cutter;
   private final BlockWriter writer;
+  private final Runnable evicted;
 
   /**
    * @param ledger the channel's block store (a chain starts once it holds the genesis block)
@@ -36,6 +37,17 @@ public final class ConsenterSupport {
    */
   public ConsenterSupport(BlockStore ledger, CurrentConfig config, MessageProcessor processor, LocalSigner signer,
       ConsensusMetrics metrics) {
+    this(ledger, config, processor, signer, metrics, () -> {});
+  }
+
+  /**
+   * As above; {@code evicted} runs (once, on a thread of its own) after a chain of a cluster
+   * consensus type halted because a config block removed this node from the channel's consenters
+   * (Fabric's etcdraft {@code haltCallback}: the registrar makes the node a follower).
+   */
+  public ConsenterSupport(BlockStore ledger, CurrentConfig config, MessageProcessor processor, LocalSigner signer,
+      ConsensusMetrics metrics, Runnable evicted) {
+    this.evicted = Objects.requireNonNull(evicted, "evicted");
     this.config = Objects.requireNonNull(config, "config");
     ChannelConfig initial = Objects.requireNonNull(config.get(), "config.get() returned no channel config");
     this.channelId = initial.channelId();
@@ -104,6 +116,16 @@ public final class ConsenterSupport {
   /** See {@link BlockWriter#writeBlock}. */
   public void writeBlock(Block block, ByteString consenterMetadata) {
     writer.writeBlock(block, consenterMetadata);
+  }
+
+  /** Tells the node that a config block removed it from the channel's consenters; see the constructor. */
+  public void evicted() {
+    evicted.run();
+  }
+
+  /** See {@link BlockWriter#appendPulled}. */
+  public void appendPulled(Block block) {
+    writer.appendPulled(block);
   }
 
   /** See {@link BlockWriter#writeConfigBlock}. */

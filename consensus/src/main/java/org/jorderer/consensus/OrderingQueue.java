@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The bounded hand-over between callers (Broadcast) and one chain's ordering thread, with its
@@ -19,6 +20,11 @@ import java.util.function.Supplier;
  * completes when the ordering thread makes room. A caller that waits for its future before reading
  * more from its client pushes back on that client, so memory is the queue plus one hand-off per
  * caller. A hand-off whose future the caller cancelled is dropped, never ordered.
+ *
+ * <p>The queue is bounded in items and, when given a size for them, in bytes: an item is accepted
+ * while it fits under {@code maxBytes} with those already queued, and always into an empty queue
+ * (so one item larger than the bound still goes through, alone). Large envelopes would otherwise
+ * fill the heap long before {@code capacity} of them are queued (docs/performance.md, "Memory").
  *
  * <p>Shared by every consensus: the solo chain takes from it in its loop; a Raft chain takes from it
  * to propose. States: open; closing ({@link #close}: new and waiting items refused, accepted ones
@@ -46,9 +52,12 @@ public final class OrderingQueue<T> {
     HALTED
   }
 
-  private record HandOff<T>(T item, CompletableFuture<Void> accepted) {}
+  private record HandOff<T>(T item, long size, CompletableFuture<Void> accepted) {}
 
   private final int capacity;
+  private final long maxBytes;
+  private final ToLongFunction<? super T> sizeOf;
+  private long queuedBytes; // guarded by lock
   private final Executor handOffExecutor;
   private final Supplier<? extends RuntimeException> refusal;
   private final ReentrantLock lock = new ReentrantLock();
@@ -66,10 +75,26 @@ public final class OrderingQueue<T> {
    * @param refusal the failure of an {@code offer} while closing or halted (solo: "Exiting")
    */
   public OrderingQueue(int capacity, Executor handOffExecutor, Supplier<? extends RuntimeException> refusal) {
+    this(capacity, Long.MAX_VALUE, item -> 0, handOffExecutor, refusal);
+  }
+
+  /**
+   * As above, bounded in bytes too.
+   *
+   * @param maxBytes the bytes of items accepted and not yet taken, at most (one item alone may be larger)
+   * @param sizeOf an item's size in bytes
+   */
+  public OrderingQueue(int capacity, long maxBytes, ToLongFunction<? super T> sizeOf, Executor handOffExecutor,
+      Supplier<? extends RuntimeException> refusal) {
     if (capacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be at least 1, got " + capacity);
     }
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("queueBytes must be at least 1, got " + maxBytes);
+    }
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
+    this.sizeOf = Objects.requireNonNull(sizeOf, "sizeOf");
     this.handOffExecutor = Objects.requireNonNull(handOffExecutor, "handOffExecutor");
     this.refusal = Objects.requireNonNull(refusal, "refusal");
     this.queue = new ArrayDeque<>(Math.min(capacity, 65_536));
@@ -82,6 +107,7 @@ public final class OrderingQueue<T> {
    */
   public CompletableFuture<Void> offer(T item) {
     Objects.requireNonNull(item, "item");
+    long size = sizeOf.applyAsLong(item);
     lock.lock();
     try {
       if (state != State.OPEN) {
@@ -91,8 +117,9 @@ public final class OrderingQueue<T> {
         // Not acknowledged, so nothing is at stake: the client sends again once the chain writes.
         return CompletableFuture.failedFuture(stalled);
       }
-      if (waiting.isEmpty() && queue.size() < capacity) {
+      if (waiting.isEmpty() && fits(size)) {
         queue.add(item);
+        queuedBytes += size;
         if (queue.size() == 1) {
           // The taker only ever sleeps on an empty queue, so only the first arrival needs to wake it.
           wake.signal();
@@ -100,7 +127,7 @@ public final class OrderingQueue<T> {
         return CompletableFuture.completedFuture(null);
       }
       CompletableFuture<Void> accepted = new CompletableFuture<>();
-      waiting.add(new HandOff<>(item, accepted));
+      waiting.add(new HandOff<>(item, size, accepted));
       return accepted;
     } finally {
       lock.unlock();
@@ -119,6 +146,20 @@ public final class OrderingQueue<T> {
     Taken taken;
     lock.lock();
     try {
+      if (queue.isEmpty() && state == State.OPEN) {
+        // Before sleeping, let a producer that is running on this CPU go on once: it then adds
+        // what it has (cheap while this thread is not waiting) and this thread takes a batch,
+        // instead of being woken, and preempting the producer, for every single item. Under
+        // Fabric's broadcast_msg load with the server on one CPU, the wake-up per envelope was
+        // about a tenth of the server's CPU (docs/performance.md). Go's channels behave the same
+        // way: a receiver made ready does not preempt the sender.
+        lock.unlock();
+        try {
+          Thread.yield();
+        } finally {
+          lock.lock();
+        }
+      }
       while (queue.isEmpty() && state == State.OPEN) {
         if (!hasDeadline) {
           wake.await();
@@ -138,6 +179,7 @@ public final class OrderingQueue<T> {
       } else {
         into.addAll(queue);
         queue.clear();
+        queuedBytes = 0;
         admitWaiting(nowAccepted);
         taken = Taken.ITEMS;
       }
@@ -184,6 +226,7 @@ public final class OrderingQueue<T> {
       state = State.HALTED;
       dropped = queue.size();
       queue.clear();
+      queuedBytes = 0;
       abandoned = new ArrayList<>(waiting);
       waiting.clear();
       wake.signalAll();
@@ -251,14 +294,35 @@ public final class OrderingQueue<T> {
     }
   }
 
-  /** Moves waiting hand-offs into the queue while there is room; caller holds the lock. */
+  /** Whether an item of {@code size} bytes may join the queue now; caller holds the lock. */
+  private boolean fits(long size) {
+    return queue.isEmpty() || (queue.size() < capacity && queuedBytes + size <= maxBytes);
+  }
+
+  /** Bytes of the items accepted and not yet taken. */
+  public long queuedBytes() {
+    lock.lock();
+    try {
+      return queuedBytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Moves waiting hand-offs into the queue, in order, while they fit; caller holds the lock. */
   private void admitWaiting(List<CompletableFuture<Void>> nowAccepted) {
-    while (queue.size() < capacity && !waiting.isEmpty()) {
-      HandOff<T> handOff = waiting.poll();
+    while (!waiting.isEmpty()) {
+      HandOff<T> handOff = waiting.peek();
       if (handOff.accepted().isDone()) {
+        waiting.poll();
         continue; // the caller gave up (cancelled): it was never acknowledged, so it is not ordered
       }
+      if (!fits(handOff.size())) {
+        return;
+      }
+      waiting.poll();
       queue.add(handOff.item());
+      queuedBytes += handOff.size();
       nowAccepted.add(handOff.accepted());
     }
   }

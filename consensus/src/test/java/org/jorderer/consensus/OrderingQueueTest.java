@@ -109,6 +109,42 @@ class OrderingQueueTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessage("queueCapacity must be at least 1, got 0");
   }
 
+  @Test
+  void boundedInBytesAnItemWaitsUntilItFitsAndOneLargerThanTheBoundGoesInAlone() throws Exception {
+    // Items are their own size in bytes (the string's length), at most 10 bytes queued.
+    OrderingQueue<String> bytes = new OrderingQueue<>(100, 10, String::length, Runnable::run,
+        () -> new ChainHaltedException("Exiting"));
+    assertThat(bytes.offer("aaaa")).isCompleted();
+    assertThat(bytes.offer("bbbbbb")).isCompleted(); // 10 bytes: exactly the bound
+    CompletableFuture<Void> c = bytes.offer("c");
+    CompletableFuture<Void> huge = bytes.offer("h".repeat(25));
+    CompletableFuture<Void> d = bytes.offer("dd");
+    assertThat(List.of(c, huge, d)).allSatisfy(f -> assertThat(f).isNotDone());
+    assertThat(bytes.queuedBytes()).isEqualTo(10);
+
+    List<String> taken = new ArrayList<>();
+    bytes.take(taken, false, 0);
+    assertThat(taken).containsExactly("aaaa", "bbbbbb");
+    assertThat(c).as("fits into the room the take made").isCompleted();
+    assertThat(huge).as("larger than the bound: waits for an empty queue, and d waits behind it").isNotDone();
+    assertThat(d).isNotDone();
+    assertThat(bytes.queuedBytes()).isEqualTo(1);
+
+    taken.clear();
+    bytes.take(taken, false, 0);
+    assertThat(taken).containsExactly("c");
+    assertThat(huge).as("alone in an empty queue").isCompleted();
+    assertThat(d).isNotDone();
+    assertThat(bytes.queuedBytes()).isEqualTo(25);
+
+    taken.clear();
+    bytes.take(taken, false, 0);
+    assertThat(taken).containsExactly("h".repeat(25));
+    assertThat(d).isCompleted();
+    assertThat(bytes.offer("eeeeeeee")).as("8 + 2 bytes fit").isCompleted();
+    assertThat(bytes.offer("f")).as("11 bytes do not").isNotDone();
+  }
+
   private static void assertRefused(CompletableFuture<Void> future) {
     assertThatThrownBy(future::join).isInstanceOf(CompletionException.class)
         .cause().isInstanceOf(ChainHaltedException.class).hasMessage("Exiting");

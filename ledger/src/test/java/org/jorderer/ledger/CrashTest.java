@@ -86,10 +86,13 @@ class CrashTest {
     assertThat(totalHeight).as("blocks appended across %d kills", KILLS).isGreaterThan(KILLS);
   }
 
+  /** The tests' logging for the child too (its stdout carries the protocol, so no log lines there). */
+  static final String LOGGING = "-Dlogback.configurationFile=logback-ledger-test.xml";
+
   private Process startWriter(long seed) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = List.of(
-        java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+        java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", LOGGING,
         "-cp", System.getProperty("java.class.path"),
         CrashWriter.class.getName(), dir.toString(), Long.toString(seed), Long.toString(SEGMENT_BYTES));
     return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();

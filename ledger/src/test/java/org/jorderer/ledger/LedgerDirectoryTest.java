@@ -86,7 +86,7 @@ class LedgerDirectoryTest {
   @Test
   void aDirectoryOpenInAnotherProcessIsRefusedUntilThatProcessLetsGo() throws Exception {
     String javaCommand = ProcessHandle.current().info().command().orElse("java");
-    Process holder = new ProcessBuilder(javaCommand, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+    Process holder = new ProcessBuilder(javaCommand, "-Xmx64m", CrashTest.LOGGING, "-cp", System.getProperty("java.class.path"),
         LedgerLockHolder.class.getName(), root.toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();

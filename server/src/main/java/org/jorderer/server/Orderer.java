@@ -18,6 +18,7 @@ import org.jorderer.channel.msp.MspGenerator;
 import java.util.HashMap;
 import java.util.Map;
 import org.jorderer.consensus.Consenter;
+import org.jorderer.consensus.raft.BlockSource;
 import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.consensus.raft.RaftConsenter;
 import org.jorderer.consensus.ConsensusMetrics;
@@ -31,6 +32,7 @@ import org.jorderer.server.broadcast.BroadcastMetrics;
 import org.jorderer.server.broadcast.BroadcastableChannel;
 import org.jorderer.server.channels.ChainFactory;
 import org.jorderer.server.channels.ChannelRegistry;
+import org.jorderer.server.channels.DeliverBlockSource;
 import org.jorderer.server.operations.HealthChecks;
 import org.jorderer.server.operations.NodeHealth;
 import org.jorderer.server.operations.OperationsServer;
@@ -171,10 +173,18 @@ public final class Orderer implements AutoCloseable {
    * all of this node's etcdraft channels) when it has cluster settings.
    */
   public static Consenters consenters(ClusterSettings cluster) {
+    return consenters(cluster, BlockSource.NONE);
+  }
+
+  /**
+   * As {@link #consenters(ClusterSettings)}; an etcdraft consenter behind the others' compacted
+   * Raft logs pulls the blocks it misses from {@code blocks}.
+   */
+  public static Consenters consenters(ClusterSettings cluster, BlockSource blocks) {
     Map<String, Consenter> byType = new HashMap<>();
     byType.put(SoloConsenter.TYPE, new SoloConsenter(SoloOptions.defaults()));
     if (cluster != null) {
-      byType.put(RaftConsenter.TYPE, new RaftConsenter(cluster));
+      byType.put(RaftConsenter.TYPE, new RaftConsenter(cluster, blocks));
       return new Consenters(byType);
     }
     // Fabric would carry Raft on the general listener; Ratis needs a port of its own.
@@ -192,7 +202,9 @@ public final class Orderer implements AutoCloseable {
   /** As {@link #chainFactory(LocalSigner, ConsensusMetrics, Clock, boolean)}, etcdraft included when {@code cluster} is set. */
   public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
       boolean expirationChecks, ClusterSettings cluster) {
-    return new ChainFactory(consenters(cluster), signer, metrics, clock, expirationChecks);
+    // Onboarding pulls over Deliver with requests signed by this node (docs/raft.md, "Snapshots and onboarding").
+    return new ChainFactory(consenters(cluster, new DeliverBlockSource(signer, clock)), signer, metrics, clock,
+        expirationChecks);
   }
 
   private static void checkResolves(java.net.InetSocketAddress address, String purpose) {
@@ -254,6 +266,11 @@ public final class Orderer implements AutoCloseable {
   /** The admin endpoint's port, or -1 when it is off. */
   public int adminPort() {
     return admin == null ? -1 : admin.port();
+  }
+
+  /** The node's ledgers, those of followed channels included. */
+  public LedgerDirectory ledgers() {
+    return ledgers;
   }
 
   public ChannelRegistry channels() {

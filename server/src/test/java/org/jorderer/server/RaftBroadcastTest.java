@@ -65,6 +65,8 @@ class RaftBroadcastTest {
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
           .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
+          // Broadcast starts as soon as the channels exist: hold it through a slow first election.
+          .withLeaderWait(Duration.ofSeconds(20))
           .withTls(ClusterTls.read(tls.resolve("server.crt"), tls.resolve("server.key"))));
     }
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID, MspFolder.readMspConfig(orgMsp, MSP_ID),

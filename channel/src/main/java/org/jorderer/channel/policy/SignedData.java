@@ -35,6 +35,16 @@ public record SignedData(ByteString data, ByteString identity, ByteString signat
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("proto: cannot parse invalid wire-format data", e);
     }
+    return fromEnvelope(envelope, payload);
+  }
+
+  /**
+   * As {@link #fromEnvelope(Envelope)}, for a caller that has already parsed the envelope's
+   * payload (Broadcast reads the channel header from it first), so it is not parsed twice.
+   *
+   * @param payload {@code Payload.parseFrom(envelope.getPayload())}
+   */
+  public static List<SignedData> fromEnvelope(Envelope envelope, Payload payload) {
     if (!payload.hasHeader()) {
       throw new IllegalArgumentException("Missing Header");
     }

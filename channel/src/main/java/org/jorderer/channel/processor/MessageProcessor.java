@@ -41,6 +41,7 @@ public final class MessageProcessor {
   private final SignedEnvelopes envelopes;
   private final Clock clock;
   private final boolean expirationChecks;
+  private final ConsensusMetadataValidator consensusRules;
   // The validator of the last config seen: flattening a config costs, config changes are rare.
   private volatile ConfigTxValidator validator;
 
@@ -54,6 +55,16 @@ public final class MessageProcessor {
    */
   public MessageProcessor(String channelId, Supplier<ChannelConfig> currentConfig, LocalSigner signer, Clock clock,
       boolean expirationChecks) {
+    this(channelId, currentConfig, signer, clock, expirationChecks, ConsensusMetadataValidator.NONE);
+  }
+
+  /**
+   * As above, with the consensus type's rules for config updates (Fabric's
+   * {@code ValidateConsensusMetadata}, e.g. etcdraft's one consenter change at a time).
+   */
+  public MessageProcessor(String channelId, Supplier<ChannelConfig> currentConfig, LocalSigner signer, Clock clock,
+      boolean expirationChecks, ConsensusMetadataValidator consensusRules) {
+    this.consensusRules = java.util.Objects.requireNonNull(consensusRules, "consensusRules");
     this.channelId = channelId;
     this.currentConfig = currentConfig;
     this.envelopes = new SignedEnvelopes(signer);
@@ -82,6 +93,17 @@ public final class MessageProcessor {
    * are rejected: maintenance mode"), then the standard filters against the current config.
    */
   public NormalResult processNormal(Envelope envelope) {
+    return processNormal(envelope, null);
+  }
+
+  /**
+   * As {@link #processNormal(Envelope)}, for a caller that has already parsed the envelope's
+   * payload (Broadcast, which reads the channel header from it): the signature filter uses it
+   * instead of parsing the payload again.
+   *
+   * @param payload {@code Payload.parseFrom(envelope.getPayload())}, or {@code null}
+   */
+  public NormalResult processNormal(Envelope envelope, Payload payload) {
     ChannelConfig config = currentConfig.get();
     OrdererConfig orderer = StandardFilters.ordererOf(config);
     if (orderer.capabilities().ordererConsensusTypeMigration() && orderer.consensusType().maintenance()) {
@@ -89,7 +111,7 @@ public final class MessageProcessor {
           Rejection.Cause.MAINTENANCE_MODE).verdict(), 0);
     }
     long sequence = config.sequence();
-    Optional<Rejection> rejected = StandardFilters.apply(config, envelope, clock.instant(), expirationChecks);
+    Optional<Rejection> rejected = StandardFilters.apply(config, envelope, payload, clock.instant(), expirationChecks);
     return new NormalResult(rejected.map(Rejection::verdict).orElse(Verdict.SUCCESS), sequence);
   }
 
@@ -113,6 +135,12 @@ public final class MessageProcessor {
     try {
       proposed = validator.proposeConfigUpdate(configUpdateEnvelope);
       next = validator.newChannelConfig(proposed);
+      // Fabric's ChainSupport.ProposeConfigUpdate: the consenter's ValidateConsensusMetadata last.
+      Optional<String> consensus = consensusRules.validate(config, next, now);
+      if (consensus.isPresent()) {
+        throw new ConfigUpdateException("consensus metadata update for channel config update is invalid: "
+            + consensus.get());
+      }
     } catch (ConfigUpdateException e) {
       return ConfigResult.refused(Verdict.badRequest(
           "error applying config update to existing channel '" + channelId + "': " + e.getMessage()));

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.Payload;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.channel.config.OrdererConfig;
@@ -23,6 +24,14 @@ final class StandardFilters {
 
   /** Empty when every rule passes. */
   static Optional<Rejection> apply(ChannelConfig config, Envelope envelope, Instant now, boolean expirationChecks) {
+    return apply(config, envelope, null, now, expirationChecks);
+  }
+
+  /**
+   * As above, with the envelope's payload already parsed by the caller ({@code null} when not).
+   */
+  static Optional<Rejection> apply(ChannelConfig config, Envelope envelope, Payload payload, Instant now,
+      boolean expirationChecks) {
     // filter.go EmptyRejectRule
     if (envelope.getPayload().isEmpty()) {
       return Optional.of(Rejection.of("Message was empty"));
@@ -38,7 +47,7 @@ final class StandardFilters {
     // expiration.go
     if (expirationChecks && orderer.capabilities().ordererExpirationCheck()) {
       try {
-        signedData = SignedData.fromEnvelope(envelope);
+        signedData = signedData(envelope, payload);
       } catch (IllegalArgumentException e) {
         return Optional.of(Rejection.of("could not convert message to signedData: " + e.getMessage()));
       }
@@ -50,7 +59,7 @@ final class StandardFilters {
     // sigfilter.go
     if (signedData == null) {
       try {
-        signedData = SignedData.fromEnvelope(envelope);
+        signedData = signedData(envelope, payload);
       } catch (IllegalArgumentException e) {
         return Optional.of(Rejection.of("could not convert message to signedData: " + e.getMessage()));
       }
@@ -66,6 +75,10 @@ final class StandardFilters {
       return Optional.of(new Rejection(result.reason() + ": permission denied", Rejection.Cause.PERMISSION_DENIED));
     }
     return Optional.empty();
+  }
+
+  private static List<SignedData> signedData(Envelope envelope, Payload payload) {
+    return payload == null ? SignedData.fromEnvelope(envelope) : SignedData.fromEnvelope(envelope, payload);
   }
 
   static OrdererConfig ordererOf(ChannelConfig config) {

@@ -22,7 +22,9 @@ import org.hyperledger.fabric.protos.common.ConfigGroup;
 import org.hyperledger.fabric.protos.common.ConfigUpdate;
 import org.hyperledger.fabric.protos.common.ConfigValue;
 import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.Header;
 import org.hyperledger.fabric.protos.common.HeaderType;
+import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BatchSize;
 import org.hyperledger.fabric.protos.orderer.ConsensusType;
@@ -113,6 +115,28 @@ class MessageProcessorRulesTest {
     NormalResult result = processor(genesis, sampleOrg, CLOCK, true).processNormal(message(sampleOrg, 10));
     assertThat(result.verdict()).isEqualTo(Verdict.SUCCESS);
     assertThat(result.configSequence()).isEqualTo(1);
+  }
+
+  @Test
+  void aPayloadParsedByTheCallerGivesTheSameVerdicts() throws Exception {
+    // Broadcast parses the payload for the channel header and hands it over instead of having it
+    // parsed again; every verdict must be the one the envelope alone gives.
+    Clock later = Clock.fixed(Instant.parse("2028-01-01T00:00:00Z"), ZoneOffset.UTC);
+    Envelope good = message(sampleOrg, 10);
+    Envelope foreign = message(org3, 10);
+    Envelope unsignedHeader = good.toBuilder().setPayload(Payload.newBuilder()
+        .setHeader(Header.newBuilder().setSignatureHeader(ByteString.copyFrom(new byte[] {(byte) 0xff})))
+        .build().toByteString()).build();
+    for (MessageProcessor processor : new MessageProcessor[] {processor(genesis, sampleOrg, CLOCK, true),
+        processor(genesis, sampleOrg, later, true), processor(genesis, sampleOrg, later, false)}) {
+      for (Envelope envelope : new Envelope[] {good, foreign, unsignedHeader}) {
+        NormalResult alone = processor.processNormal(envelope);
+        NormalResult parsed = processor.processNormal(envelope, Payload.parseFrom(envelope.getPayload()));
+        assertThat(parsed).isEqualTo(alone);
+      }
+    }
+    assertThat(processor(genesis, sampleOrg, CLOCK, true).processNormal(unsignedHeader, Payload.parseFrom(
+        unsignedHeader.getPayload())).verdict().status()).isEqualTo(Status.BAD_REQUEST);
   }
 
   @Test

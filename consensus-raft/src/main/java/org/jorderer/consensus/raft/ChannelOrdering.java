@@ -35,9 +35,14 @@ import org.slf4j.LoggerFactory;
  * that repeats one of the last 100,000 requests is skipped on every node.
  *
  * <p>Each block's consenter metadata is etcdraft's {@code BlockMetadata} with the index of the
- * entry that cut it. After a restart the log is applied again from its start (no snapshots yet):
- * blocks below the ledger's height are cut under the config in force at that point of the log and
- * checked against the stored ones (same envelopes, or the chain halts) instead of written.
+ * entry that cut it. After a restart the log is applied again from the latest snapshot (or from
+ * its start when none was taken): blocks below the ledger's height are cut under the config in
+ * force at that point of the log and checked against the stored ones (same envelopes, or the chain
+ * halts) instead of written.
+ *
+ * <p>{@link #snapshot} and {@link #restore} carry the state between entries that is not in the
+ * ledger ({@link ChannelSnapshot}): the number of the block being filled, the pending envelopes
+ * and the remembered requests.
  *
  * <p>Applied on Ratis's updater thread of the group; the batch timer reads the volatile fields.
  */
@@ -45,9 +50,10 @@ final class ChannelOrdering {
   private static final Logger log = LoggerFactory.getLogger(ChannelOrdering.class);
 
   private final ConsenterSupport support;
-  private final ConsenterSet consenters;
+  private volatile ConsenterSet consenters;
   private final String channelId;
   private final Consumer<Throwable> onFailure;
+  private final Consumer<ConsenterSet.Membership> onMembership;
   private static final int REMEMBERED_REQUESTS = 100_000;
   /** The client requests of the last entries applied, oldest first. */
   private final java.util.Set<String> recentRequests = java.util.Collections.newSetFromMap(
@@ -63,12 +69,23 @@ final class ChannelOrdering {
   private volatile long pendingSinceNanos;
   private volatile int pending;
   private volatile boolean stopped;
+  private volatile long firstApplied = -1;
 
   /**
    * @param firstBlock the number of the first block this group's log cuts (the ledger's height
    *     when this node's group was made)
    */
   ChannelOrdering(ConsenterSupport support, ConsenterSet consenters, long firstBlock, Consumer<Throwable> onFailure) {
+    this(support, consenters, firstBlock, onFailure, changes -> {});
+  }
+
+  /**
+   * @param onMembership told, on the applying thread, after a config block that changes the
+   *     consenters was written (with the new set and what changed)
+   */
+  ChannelOrdering(ConsenterSupport support, ConsenterSet consenters, long firstBlock, Consumer<Throwable> onFailure,
+      Consumer<ConsenterSet.Membership> onMembership) {
+    this.onMembership = Objects.requireNonNull(onMembership, "onMembership");
     this.support = Objects.requireNonNull(support, "support");
     this.consenters = Objects.requireNonNull(consenters, "consenters");
     this.channelId = support.channelId();
@@ -76,9 +93,82 @@ final class ChannelOrdering {
     this.nextBlock = firstBlock;
   }
 
+  ConsenterSupport support() {
+    return support;
+  }
+
+  /** The state after the entries applied so far, the last of them at {@code index}. */
+  synchronized ChannelSnapshot snapshot(long term, long index) {
+    List<Envelope> pendingEnvelopes;
+    if (replayCutter != null) {
+      pendingEnvelopes = replayCutter.pending();
+    } else if (replaying()) {
+      pendingEnvelopes = List.of();
+    } else {
+      pendingEnvelopes = support.blockCutter().pending();
+    }
+    return new ChannelSnapshot(term, index, nextBlock, pendingEnvelopes, List.copyOf(recentRequests));
+  }
+
+  /**
+   * Continues from {@code snapshot}'s state, whatever this ordering held before (a restart, or a
+   * snapshot installed after pulling the blocks it needs). The ledger must hold every block below
+   * the snapshot's {@code nextBlock}; blocks above are checked when the entries after the snapshot
+   * cut them again.
+   *
+   * @throws IllegalStateException when the ledger is behind the snapshot, or the pending envelopes
+   *     would cut a block under the config in force at the snapshot's point
+   */
+  synchronized void restore(ChannelSnapshot snapshot) {
+    long height = support.height();
+    if (snapshot.nextBlock() > height) {
+      throw new IllegalStateException("channel " + channelId + ": the Raft snapshot at index " + snapshot.index()
+          + " continues at block " + snapshot.nextBlock() + " but the ledger's height is only " + height);
+    }
+    recentRequests.clear();
+    recentRequests.addAll(snapshot.recentRequests());
+    replayCutter = null;
+    replayConfig = null;
+    support.blockCutter().cut(); // whatever the live cutter held belongs to a state left behind
+    nextBlock = snapshot.nextBlock();
+    for (Envelope envelope : snapshot.pending()) {
+      if (!cutter().ordered(envelope).batches().isEmpty()) {
+        throw new IllegalStateException("channel " + channelId + ": the envelopes pending in the Raft snapshot at "
+            + "index " + snapshot.index() + " cut a block; the snapshot and the ledger disagree");
+      }
+    }
+    pending = snapshot.pending().size();
+    pendingSinceNanos = System.nanoTime();
+    log.info("[channel: {}] Continuing from the Raft snapshot at index {}: block {} is next, {} envelopes pending",
+        channelId, snapshot.index(), nextBlock, pending);
+  }
+
+  /**
+   * Pulls, verified, the blocks from the ledger's height up to {@code nextBlock - 1} from the
+   * channel's other orderers and appends them (a node behind a snapshot it installs).
+   */
+  void pullBlocks(long nextBlock, BlockSource source) throws InterruptedException {
+    long height = support.height();
+    if (height >= nextBlock) {
+      return;
+    }
+    log.info("[channel: {}] Pulling blocks {} to {} from the channel's orderers", channelId, height, nextBlock - 1);
+    source.pull(channelId, support.block(height - 1), support.config(), nextBlock - 1, support::appendPulled);
+  }
+
+  /** The index of the first entry this ordering applied, or -1 before the first. */
+  long firstAppliedIndex() {
+    return firstApplied;
+  }
+
   /** The number of the block being filled. */
   long nextBlock() {
     return nextBlock;
+  }
+
+  /** The consenters as of the last block written. */
+  ConsenterSet consenters() {
+    return consenters;
   }
 
   /** Envelopes in the pending batch. */
@@ -98,6 +188,10 @@ final class ChannelOrdering {
     }
   }
 
+  boolean stopped() {
+    return stopped;
+  }
+
   /** Entries applied after this are not written (the chain halted). */
   void stop() {
     stopped = true;
@@ -115,6 +209,9 @@ final class ChannelOrdering {
   synchronized String apply(long index, String requestId, RaftEntry entry) {
     if (stopped) {
       throw new ChainStopped(channelId);
+    }
+    if (firstApplied < 0) {
+      firstApplied = index;
     }
     if (!recentRequests.add(requestId)) {
       // The same client request committed twice (a retry that reached a new leader before the
@@ -222,11 +319,22 @@ final class ChannelOrdering {
         replayConfig = ChannelConfig.fromConfigBlock(support.block(number), support.signer().crypto());
       }
     } else if (number == height) {
-      ByteString metadata = consenters.blockMetadata(index).toByteString();
       Block block = support.createNextBlock(batch);
       if (configBlock) {
-        support.writeConfigBlock(block, metadata);
+        // Fabric's writeConfigBlock: the consenter ids of the new config (ComputeMembershipChanges)
+        // go into the config block's own metadata.
+        ConsenterSet.Membership changes = membership(block);
+        ConsenterSet after = changes == null ? consenters : changes.next();
+        support.writeConfigBlock(block, after.blockMetadata(index).toByteString());
+        consenters = after;
+        if (changes != null && changes.changed()) {
+          log.info("[channel: {}] Config block {} changes the consenters: {} added, {} removed; now ids {}", channelId,
+              number, changes.added().size(), changes.removed().size(),
+              after.members().stream().map(ConsenterSet.Member::id).toList());
+          onMembership.accept(changes);
+        }
       } else {
+        ByteString metadata = consenters.blockMetadata(index).toByteString();
         support.writeBlock(block, metadata);
       }
     } else {
@@ -234,6 +342,23 @@ final class ChannelOrdering {
           + " but the ledger's height is " + height);
     }
     nextBlock = number + 1;
+  }
+
+  /** The consenters a config block's config names, or null when it is not an etcdraft config. */
+  private ConsenterSet.Membership membership(Block configBlock) {
+    ChannelConfig next = ChannelConfig.fromConfigBlock(configBlock, support.signer().crypto());
+    var orderer = next.orderer();
+    if (orderer.isEmpty() || !RaftConsenter.TYPE.equals(orderer.get().consensusType().type())) {
+      return null;
+    }
+    try {
+      return consenters.next(org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata.parseFrom(
+          orderer.get().consensusType().metadata()));
+    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+      // Fabric panics here too ("illegal configuration change detected"): validation let it pass.
+      throw new IllegalStateException("channel " + channelId + ": illegal configuration change detected: "
+          + e.getMessage(), e);
+    }
   }
 
   private void checkStored(long number, List<Envelope> batch) {

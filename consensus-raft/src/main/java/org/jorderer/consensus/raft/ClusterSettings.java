@@ -25,6 +25,11 @@ import java.util.concurrent.ForkJoinPool;
  *     TickInterval on this node, or null
  * @param submitTimeout how long one proposal may take (elections included) before Broadcast is
  *     answered SERVICE_UNAVAILABLE
+ * @param leaderWait how long Broadcast holds an envelope while this node knows no leader of the
+ *     channel (an election, or no quorum reachable) before answering SERVICE_UNAVAILABLE "no Raft
+ *     leader"; null for the default, the channel's election timeout's upper bound plus its lower
+ *     bound (a leader's crash noticed at the latest, then one more election round). Fabric answers
+ *     at once. orderer.yaml: {@code Consensus.BroadcastLeaderWait} (jorderer's own key)
  * @param queueCapacity envelopes waiting to be proposed, at most (Broadcast pushes back beyond)
  * @param maxEntryBytes envelope bytes proposed in one Raft entry, at most
  * @param maxInflightEntries proposals of one channel under way at once (more waiting envelopes
@@ -33,8 +38,9 @@ import java.util.concurrent.ForkJoinPool;
  * @param tls mutual TLS between consenters, or null for plaintext (loopback and tests only)
  */
 public record ClusterSettings(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir,
-    Duration electionTimeoutMin, Duration electionTimeoutMax, Duration tickIntervalOverride, Duration submitTimeout, int queueCapacity,
-    int maxEntryBytes, int maxInflightEntries, Executor handOffExecutor, ClusterTls tls) {
+    Duration electionTimeoutMin, Duration electionTimeoutMax, Duration tickIntervalOverride, Duration submitTimeout,
+    Duration leaderWait, int queueCapacity, int maxEntryBytes, int maxInflightEntries, Executor handOffExecutor,
+    ClusterTls tls) {
 
   public ClusterSettings {
     Objects.requireNonNull(listenHost, "listenHost");
@@ -55,6 +61,9 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
       throw new IllegalArgumentException("election timeout max " + electionTimeoutMax + " must exceed min "
           + electionTimeoutMin);
     }
+    if (leaderWait != null && (leaderWait.isNegative() || leaderWait.isZero())) {
+      throw new IllegalArgumentException("leader wait " + leaderWait + " must be positive");
+    }
     if (queueCapacity < 1 || maxEntryBytes < 1 || maxInflightEntries < 1) {
       throw new IllegalArgumentException("queueCapacity, maxEntryBytes and maxInflightEntries must be positive");
     }
@@ -62,37 +71,59 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
 
   /**
    * Defaults: election timeouts from each channel's etcdraft Options (Fabric's 500 ms x
-   * ElectionTick 10 gives 5-10 s), 10 s per proposal, 10,000 queued envelopes, 1 MiB entries, 4
+   * ElectionTick 10 gives 5-10 s), 10 s per proposal, Broadcast held without a leader for the
+   * election timeout's upper plus lower bound, 10,000 queued envelopes, 1 MiB entries, 4
    * proposals in flight; plaintext.
    */
   public static ClusterSettings defaults(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, null, null, null,
-        Duration.ofSeconds(10), 10_000, 1 << 20, 4, ForkJoinPool.commonPool(), null);
+        Duration.ofSeconds(10), null, 10_000, 1 << 20, 4, ForkJoinPool.commonPool(), null);
+  }
+
+  /** {@link #leaderWait} as set, or its default for a channel timed by {@code timing}. */
+  Duration effectiveLeaderWait(RaftTiming timing) {
+    return leaderWait != null ? leaderWait : timing.electionTimeoutMax().plus(timing.electionTimeoutMin());
+  }
+
+  /** The same settings holding Broadcast up to {@code wait} without a leader (null: the default). */
+  public ClusterSettings withLeaderWait(Duration wait) {
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, wait, queueCapacity, maxEntryBytes,
+        maxInflightEntries, handOffExecutor, tls);
   }
 
   /** A fixed election timeout for this node, whatever the channels' Options say (tests). */
   public ClusterSettings withElectionTimeout(Duration min, Duration max) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, min, max,
-        tickIntervalOverride, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor, tls);
+        tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, maxEntryBytes, maxInflightEntries,
+        handOffExecutor, tls);
   }
 
   /** {@code Consensus.TickIntervalOverride}: this node's tick instead of the channels' TickInterval. */
   public ClusterSettings withTickIntervalOverride(Duration tick) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tick, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries, handOffExecutor,
-        tls);
+        electionTimeoutMax, tick, submitTimeout, leaderWait, queueCapacity, maxEntryBytes, maxInflightEntries,
+        handOffExecutor, tls);
   }
 
   public ClusterSettings withSubmitTimeout(Duration timeout) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tickIntervalOverride, timeout, queueCapacity, maxEntryBytes, maxInflightEntries,
-        handOffExecutor, tls);
+        electionTimeoutMax, tickIntervalOverride, timeout, leaderWait, queueCapacity, maxEntryBytes,
+        maxInflightEntries, handOffExecutor, tls);
+  }
+
+  /** The same settings with at most {@code bytes} of envelopes in one Raft entry. */
+  public ClusterSettings withMaxEntryBytes(int bytes) {
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, bytes,
+        maxInflightEntries, handOffExecutor, tls);
   }
 
   /** The same settings over mutual TLS with {@code clusterTls}. */
   public ClusterSettings withTls(ClusterTls clusterTls) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tickIntervalOverride, submitTimeout, queueCapacity, maxEntryBytes, maxInflightEntries,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, maxEntryBytes,
+        maxInflightEntries,
         handOffExecutor, clusterTls);
   }
 }

@@ -93,6 +93,71 @@ record ConsenterSet(String channelId, List<Member> members, long nextConsenterId
   }
 
   /**
+   * What a config's new consenters change (Fabric's {@code MembershipChanges}).
+   *
+   * @param next the new set, with ids: kept for consenters whose client TLS certificate is
+   *     already a consenter's, {@code next_consenter_id} for an added one (then incremented), the
+   *     removed one's id for a rotation (one added and one removed)
+   */
+  record Membership(ConsenterSet next, List<Consenter> added, List<Consenter> removed) {
+    boolean changed() {
+      return !added.isEmpty() || !removed.isEmpty();
+    }
+  }
+
+  /**
+   * Fabric's {@code ComputeMembershipChanges} (orderer/consensus/etcdraft/membership.go).
+   *
+   * @throws IllegalArgumentException with Fabric's text when more than one consenter would be
+   *     added or removed
+   */
+  Membership next(ConfigMetadata newMetadata) {
+    java.util.Map<ByteString, Long> byClientCert = new java.util.HashMap<>();
+    for (Member member : members) {
+      byClientCert.put(member.consenter().getClientTlsCert(), member.id());
+    }
+    long[] ids = new long[newMetadata.getConsentersCount()];
+    List<Consenter> added = new ArrayList<>();
+    int addedIndex = -1;
+    java.util.Set<ByteString> newClientCerts = new java.util.HashSet<>();
+    for (int i = 0; i < newMetadata.getConsentersCount(); i++) {
+      Consenter consenter = newMetadata.getConsenters(i);
+      newClientCerts.add(consenter.getClientTlsCert());
+      Long id = byClientCert.get(consenter.getClientTlsCert());
+      if (id != null) {
+        ids[i] = id;
+      } else {
+        added.add(consenter);
+        addedIndex = i;
+      }
+    }
+    List<Consenter> removed = new ArrayList<>();
+    long removedId = 0;
+    for (Member member : members) {
+      if (!newClientCerts.contains(member.consenter().getClientTlsCert())) {
+        removed.add(member.consenter());
+        removedId = member.id();
+      }
+    }
+    long next = nextConsenterId;
+    if (added.size() == 1 && removed.size() == 1) {
+      ids[addedIndex] = removedId;
+    } else if (added.size() == 1 && removed.isEmpty()) {
+      ids[addedIndex] = next++;
+    } else if (added.size() > 1 || removed.size() > 1) {
+      throw new IllegalArgumentException("update of more than one consenter at a time is not supported, requested changes: add "
+          + added.size() + " node(s), remove " + removed.size() + " node(s)");
+    }
+    List<Member> newMembers = new ArrayList<>();
+    for (int i = 0; i < newMetadata.getConsentersCount(); i++) {
+      Consenter consenter = newMetadata.getConsenters(i);
+      newMembers.add(new Member(ids[i], consenter, peerId(consenter.getServerTlsCert().toByteArray())));
+    }
+    return new Membership(new ConsenterSet(channelId, newMembers, next, newMetadata), List.copyOf(added),
+        List.copyOf(removed));
+  }
+
+  /**
    * Fabric's {@code detectSelfID}: the member whose server TLS certificate has the public key of
    * this node's cluster certificate.
    */

@@ -14,11 +14,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.util.TimeDuration;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.consensus.Chain;
 import org.jorderer.consensus.ChainHaltedException;
@@ -38,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * any node, leader or follower, accepts Broadcast. An envelope's future completes only when its
  * entry is committed by a quorum and applied on the leader, so SUCCESS means replicated.
  *
+ * <p>Without a leader: Fabric's {@code Submit} answers "no Raft leader" at once while an election
+ * runs. Here an envelope taken while this node knows no leader is held until one is known, and
+ * answered SERVICE_UNAVAILABLE "no Raft leader" only once it has waited {@code leaderWait}
+ * ({@link ClusterSettings#leaderWait}). A proposal already under way when the leader
+ * goes is retried by the Ratis client toward the next leader, and given up once this node has
+ * been without a leader for {@code leaderWait}. A watcher reads this node's view of the group
+ * every 10 ms: the known leader, Fabric's {@code consensus_etcdraft_*} gauges, and whether the
+ * channel has lost its quorum as far as this node can tell (for {@code /healthz}).
+ *
  * <p>Applying: {@link ChannelOrdering} cuts blocks from the committed entries on every node. The
  * leader's batch timer (BatchTimeout after the pending batch's first envelope) proposes a
  * {@link RaftEntry.CutMarker}, so timeouts are decided once and replicated.
@@ -45,10 +65,20 @@ import org.slf4j.LoggerFactory;
 public final class RaftChain implements Chain {
   private static final Logger log = LoggerFactory.getLogger(RaftChain.class);
 
-  /** Broadcast's info text once the chain stopped. */
-  public static final String HALTED = "Raft chain is halted";
+  /** Broadcast's info text once the chain stopped (Fabric's {@code Submit}, etcdraft/chain.go). */
+  public static final String HALTED = "chain is stopped";
 
-  private record Proposal(RaftEntry.Ordered ordered, boolean config, CompletableFuture<Void> committed) {
+  /**
+   * Broadcast's info text when no leader was known within the wait, Fabric's own words for its
+   * immediate answer ({@code Submit} in orderer/consensus/etcdraft/chain.go).
+   */
+  public static final String NO_LEADER = "no Raft leader";
+
+  /** How long the Ratis client sleeps between attempts of one proposal. */
+  private static final long RETRY_SLEEP_MILLIS = 50;
+
+  private record Proposal(RaftEntry.Ordered ordered, boolean config, long arrivedNanos,
+      CompletableFuture<Void> committed) {
     int bytes() {
       return ordered.envelope().getSerializedSize() + 16;
     }
@@ -70,8 +100,33 @@ public final class RaftChain implements Chain {
   private Thread proposer;
   private ScheduledExecutorService timer;
   private volatile long cutProposedFor = -1;
+  private final EtcdRaftMetrics.Channel metrics;
+  /** The channel's Raft timers (its etcdraft Options, or the node's fixed ones). */
+  private final RaftTiming timing;
+  private final long leaderWaitNanos;
+  /** Notified when a leader becomes known or the chain halts; guards nothing else. */
+  private final Object leaderSignal = new Object();
+  private volatile RaftServer.Division division;
+  /** The leader this node knows of, or null (an election, or no quorum reachable). */
+  private volatile RaftPeerId leader;
+  private volatile long leaderlessSinceNanos = System.nanoTime();
+  private volatile int activeNodeCount;
+  /** The leader's own count of active nodes, as it last answered this follower; 0 before. */
+  private volatile int leaderActiveNodes;
+  private ScheduledExecutorService leaderView;
+  private volatile boolean halting;
+  /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
+  private final AtomicBoolean reconfiguring = new AtomicBoolean();
+  private volatile long lastMembershipCheckNanos;
+  private volatile boolean evicted;
+  private final BlockSource blocks;
+  private volatile boolean removing;
 
-  RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters) {
+  /** Fabric's default SnapshotIntervalSize (orderer/consensus/etcdraft/chain.go, DefaultSnapshotIntervalSize). */
+  static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 16L * 1024 * 1024;
+
+  RaftChain(ConsenterSupport support, RatisNode node, ConsenterSet consenters, BlockSource blocks) {
+    this.blocks = Objects.requireNonNull(blocks, "blocks");
     this.support = Objects.requireNonNull(support, "support");
     this.channelId = support.channelId();
     this.node = Objects.requireNonNull(node, "node");
@@ -81,6 +136,9 @@ public final class RaftChain implements Chain {
     this.queue = new OrderingQueue<>(settings.queueCapacity(), settings.handOffExecutor(),
         () -> new ChainHaltedException(HALTED));
     this.inflight = new Semaphore(settings.maxInflightEntries());
+    this.timing = RaftTiming.of(channelId, consenters.metadata().getOptions(), settings);
+    this.leaderWaitNanos = settings.effectiveLeaderWait(timing).toNanos();
+    this.metrics = EtcdRaftMetrics.of(support.metrics()).forChannel(channelId);
   }
 
   @Override
@@ -95,18 +153,27 @@ public final class RaftChain implements Chain {
 
   @Override
   public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
+    metrics.normalProposalReceived();
     return submit(envelope, configSequence, false);
   }
 
   @Override
   public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+    metrics.configProposalReceived();
     return submit(configEnvelope, configSequence, true);
   }
 
   private CompletableFuture<Void> submit(Envelope envelope, long configSequence, boolean config) {
     Objects.requireNonNull(envelope, "envelope");
-    Proposal proposal = new Proposal(new RaftEntry.Ordered(envelope, configSequence), config, new CompletableFuture<>());
-    return queue.offer(proposal).thenCompose(accepted -> proposal.committed());
+    Proposal proposal = new Proposal(new RaftEntry.Ordered(envelope, configSequence), config, System.nanoTime(),
+        new CompletableFuture<>());
+    CompletableFuture<Void> answered = queue.offer(proposal).thenCompose(accepted -> proposal.committed());
+    answered.whenComplete((ok, failure) -> {
+      if (failure != null) {
+        metrics.proposalFailed(); // Fabric counts every Submit that fails
+      }
+    });
+    return answered;
   }
 
   /** Whether this node currently leads the channel's group. */
@@ -115,14 +182,63 @@ public final class RaftChain implements Chain {
     return division != null && division.getInfo().isLeader();
   }
 
+  /**
+   * Why this node cannot order for the channel: it has known no leader for longer than Broadcast
+   * waits for one. Elections shorter than that do not count. A node cut off from the others, and
+   * every node of a channel that lost its quorum, reports it.
+   */
+  @Override
+  public Optional<String> noQuorum() {
+    if (halting || leader != null || division == null) {
+      return Optional.empty();
+    }
+    long leaderless = System.nanoTime() - leaderlessSinceNanos;
+    if (leaderless < leaderWaitNanos) {
+      return Optional.empty();
+    }
+    return Optional.of(NO_LEADER + " for " + TimeUnit.NANOSECONDS.toMillis(leaderless) + " ms: "
+        + activeNodeCount + " of " + current().members().size() + " consenters reachable from this node, "
+        + (current().members().size() / 2 + 1) + " needed");
+  }
+
   /** The channel's etcdraft {@code ConfigMetadata} this chain runs by. */
   public com.google.protobuf.ByteString consenterMetadata() {
-    return consenters.metadata().toByteString();
+    return current().metadata().toByteString();
+  }
+
+  /** The consenters as of the last block written (changed by config blocks). */
+  private ConsenterSet current() {
+    ChannelOrdering o = ordering;
+    return o == null ? consenters : o.consenters();
+  }
+
+  /**
+   * Fabric's active nodes (etcdraft {@code Tracker}): on the leader, the Fabric ids of itself and
+   * of the members that answered within the election timeout; empty on a node that does not lead
+   * (Fabric's followers learn the list from the leader; Ratis does not pass it on).
+   */
+  Optional<Set<Long>> activeNodes() {
+    RaftServer.Division division = node.division(group.getGroupId());
+    if (division == null || !division.getInfo().isLeader()) {
+      return Optional.empty();
+    }
+    ConsenterSet set = current();
+    Set<Long> active = new HashSet<>();
+    set.self(node.settings().serverCertificatePem()).ifPresent(m -> active.add(m.id()));
+    for (RaftPeerId peer : recentFollowers(division.getInfo().getRoleInfoProto())) {
+      set.members().stream().filter(m -> m.peerId().equals(peer)).forEach(m -> active.add(m.id()));
+    }
+    return Optional.of(active);
+  }
+
+  /** Whether a config block removed this node from the channel's consenters (the chain then halted). */
+  public boolean evicted() {
+    return evicted;
   }
 
   /** Fabric's numeric Raft id of this node in the channel. */
   public long raftId() {
-    return consenters.self(node.settings().serverCertificatePem()).orElseThrow().id();
+    return current().self(node.settings().serverCertificatePem()).map(ConsenterSet.Member::id).orElse(0L);
   }
 
   @Override
@@ -137,11 +253,16 @@ public final class RaftChain implements Chain {
             + " cannot start: the ledger is empty (the genesis block must be stored first)");
       }
       long firstBlock = firstBlock();
-      ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed);
-      node.stateMachine(group.getGroupId()).bind(ordering);
+      ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed, this::membershipChanged);
+      ChannelStateMachine machine = node.stateMachine(group.getGroupId());
+      machine.bind(new ChannelStateMachine.Binding(ordering, snapshotIntervalBytes(),
+          () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks));
       node.trust(consenters, support.config());
-      boolean created = node.join(group, RaftTiming.of(channelId, consenters.metadata().getOptions(), node.settings()));
-      client = node.client(group);
+      boolean created = node.join(group, timing);
+      leaderlessSinceNanos = System.nanoTime();
+      client = node.client(group, new ProposalRetry());
+      metrics.clusterSize(consenters.members().size());
+      metrics.isLeader(false);
       proposer = new Thread(this::propose, "raft-propose-" + channelId);
       proposer.setDaemon(true);
       proposer.start();
@@ -151,9 +272,51 @@ public final class RaftChain implements Chain {
         return t;
       });
       timer.scheduleWithFixedDelay(this::checkBatchTimeout, 10, 10, TimeUnit.MILLISECONDS);
+      timer.scheduleWithFixedDelay(this::watch, 0, 10, TimeUnit.MILLISECONDS);
+      // Its own thread: asking a leader that just died blocks until the request times out.
+      leaderView = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "raft-leader-view-" + channelId);
+        t.setDaemon(true);
+        return t;
+      });
+      leaderView.scheduleWithFixedDelay(this::askLeaderForActiveNodes, 500, 500, TimeUnit.MILLISECONDS);
+      timer.scheduleWithFixedDelay(this::reconcileMembership, 200, 200, TimeUnit.MILLISECONDS);
       log.info("Raft chain for channel {} started at height {} as consenter {} of {} ({} group {})", channelId,
           support.height(), raftId(), consenters.members().size(), created ? "new" : "existing", group.getGroupId());
     }
+  }
+
+  /** The channel's etcdraft SnapshotIntervalSize, Fabric's default when it is 0. */
+  long snapshotIntervalBytes() {
+    long configured = Integer.toUnsignedLong(consenters.metadata().getOptions().getSnapshotIntervalSize());
+    return configured == 0 ? DEFAULT_SNAPSHOT_INTERVAL_BYTES : configured;
+  }
+
+  private ChannelStateMachine.PeerSnapshots peerSnapshots() {
+    org.apache.ratis.protocol.RaftPeerId self = node.id();
+    return new ChannelStateMachine.PeerSnapshots() {
+      @Override
+      public List<org.apache.ratis.protocol.RaftPeerId> peers() {
+        return consenters.members().stream().map(ConsenterSet.Member::peerId).filter(p -> !p.equals(self)).toList();
+      }
+
+      @Override
+      public ChannelSnapshot latest(org.apache.ratis.protocol.RaftPeerId peer) throws IOException {
+        return node.latestSnapshot(group, peer);
+      }
+    };
+  }
+
+  /**
+   * The number of the last block covered by this node's latest Raft snapshot, or -1 before the
+   * first (Fabric's {@code consensus_etcdraft_snapshot_block_number}).
+   */
+  public long snapshotBlockNumber() {
+    return node.stateMachine(group.getGroupId()).snapshotBlockNumber();
+  }
+
+  private Path firstBlockFile() {
+    return node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
   }
 
   /**
@@ -161,19 +324,134 @@ public final class RaftChain implements Chain {
    * was first made here, kept in a file next to Ratis's storage (its log starts there).
    */
   private long firstBlock() {
-    Path file = node.settings().storageDir().resolve("channels").resolve(channelId + ".first-block");
+    Path file = firstBlockFile();
     try {
       if (Files.exists(file)) {
         return Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
       }
       Files.createDirectories(file.getParent());
-      long first = support.height();
+      long first = firstBlockOfExistingLog();
       Path temp = file.resolveSibling(file.getFileName() + ".tmp");
       Files.writeString(temp, Long.toString(first), StandardCharsets.UTF_8);
       Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return first;
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException("channel " + channelId + ": cannot read or write " + file + ": " + e, e);
+    }
+  }
+
+  /**
+   * The number of the first block the group's log cuts, for a node whose group is new here. A node
+   * that makes the group with the channel (its ledger holds blocks no Raft entry cut) starts the
+   * log at its height. A node added to an existing group (a consenter added by a config update,
+   * or joined late) receives the group's log from its start and already holds the blocks that log
+   * cut (pulled while it followed): its log starts at the first block whose etcdraft metadata
+   * carries a Raft index, the same block every other member's log starts at.
+   */
+  private long firstBlockOfExistingLog() {
+    long height = support.height();
+    for (long n = 1; n < height; n++) {
+      var metadata = ConsenterSet.blockMetadata(support.block(n));
+      if (metadata.isPresent() && metadata.get().getRaftIndex() > 0) {
+        return n;
+      }
+    }
+    return height;
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  /**
+   * A config block changed the consenters (on the applying thread, after the block was written).
+   * The new members' certificates are pinned at once. A node the block removed stops applying and
+   * leaves: Fabric's etcdraft halts and the registrar makes the node a follower. The Ratis group's
+   * membership itself is changed by the leader ({@link #reconcileMembership}).
+   */
+  private void membershipChanged(ConsenterSet.Membership changes) {
+    node.trust(changes.next(), support.config()); // the config block just written
+    if (changes.next().self(node.settings().serverCertificatePem()).isEmpty()) {
+      evicted = true;
+      ordering.stop();
+      Thread leaving = new Thread(this::leaveEvicted, "raft-evicted-" + channelId);
+      leaving.setDaemon(true);
+      leaving.start();
+    }
+  }
+
+  private void leaveEvicted() {
+    log.info("Raft chain for channel {}: this node is no longer a consenter of the channel; halting", channelId);
+    if (isLeader()) {
+      // The others cannot reconfigure without a leader of the new set: hand the group over first.
+      setConfiguration(current().group().getPeers().stream().toList());
+    }
+    // Before the chain leaves (which may close the server): a group left in Ratis's storage would
+    // be loaded again at the next start and campaign in a group that no longer has it.
+    try {
+      node.removeGroup(group.getGroupId());
+    } catch (RuntimeException e) {
+      // The chain halts anyway; a group left behind is refused by the others' pinning.
+      log.warn("Raft chain for channel {}: removing the group after the eviction: {}", channelId, e.toString());
+    }
+    try {
+      Files.deleteIfExists(firstBlockFile()); // a new log, if the node is ever added again
+    } catch (IOException e) {
+      log.warn("Raft chain for channel {}: cannot delete {}: {}", channelId, firstBlockFile(), e.toString());
+    }
+    stop("halted: evicted from the consenters", false);
+    support.evicted();
+  }
+
+  /**
+   * On the leader: makes the Ratis group's voting members those of the consenter set the ledger's
+   * config names. Deterministic (the target comes from the replicated config) and idempotent, so
+   * a new leader finishes what the old one started.
+   */
+  private void reconcileMembership() {
+    try {
+      if (evicted || reconfiguring.get() || !isLeader()) {
+        return;
+      }
+      RaftServer.Division division = node.division(group.getGroupId());
+      if (division == null) {
+        return;
+      }
+      Set<RaftPeerId> want = new HashSet<>();
+      current().members().forEach(m -> want.add(m.peerId()));
+      var conf = division.getRaftConf();
+      Set<RaftPeerId> have = new HashSet<>();
+      conf.getCurrentPeers().forEach(p -> have.add(p.getId()));
+      if (have.equals(want) && conf.getPreviousPeers().isEmpty()) {
+        return;
+      }
+      if (!conf.getPreviousPeers().isEmpty()) {
+        return; // a change is under way
+      }
+      List<RaftPeer> peers = current().group().getPeers().stream().toList();
+      reconfiguring.set(true);
+      Thread change = new Thread(() -> {
+        try {
+          setConfiguration(peers);
+        } finally {
+          reconfiguring.set(false);
+        }
+      }, "raft-reconfigure-" + channelId);
+      change.setDaemon(true);
+      change.start();
+    } catch (RuntimeException e) {
+      log.warn("Raft chain for channel {}: membership check: {}", channelId, e.toString());
+    }
+  }
+
+  private void setConfiguration(List<RaftPeer> peers) {
+    log.info("Raft chain for channel {}: changing the Raft group's members to {}", channelId,
+        peers.stream().map(p -> p.getId() + "@" + p.getAddress()).toList());
+    try (RaftClient admin = node.client(group)) {
+      RaftClientReply reply = admin.admin().setConfiguration(peers);
+      if (!reply.isSuccess()) {
+        log.warn("Raft chain for channel {}: setConfiguration refused: {}", channelId, reply.getException());
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("Raft chain for channel {}: setConfiguration failed (retried while leading): {}", channelId, e.toString());
     }
   }
 
@@ -190,7 +468,7 @@ public final class RaftChain implements Chain {
         }
         List<Proposal> entry = new ArrayList<>();
         int bytes = 0;
-        for (Proposal proposal : taken) {
+        for (Proposal proposal : awaitLeader(taken)) {
           if (proposal.config()) {
             send(entry);
             entry = new ArrayList<>();
@@ -230,6 +508,7 @@ public final class RaftChain implements Chain {
       entry = new RaftEntry.Envelopes(proposals.stream().map(Proposal::ordered).toList());
     }
     inflight.acquire();
+    long sentNanos = System.nanoTime();
     CompletableFuture<RaftClientReply> reply;
     try {
       reply = client.async().send(Message.valueOf(
@@ -247,6 +526,8 @@ public final class RaftChain implements Chain {
       }
       if (why == null) {
         discarded = r.getMessage().getContent().toString(StandardCharsets.UTF_8);
+        // Committed: a quorum has the entry in its log on disk (this node's wait for it).
+        metrics.dataPersisted((System.nanoTime() - sentNanos) / 1e9);
       }
       for (Proposal proposal : proposals) {
         if (why != null) {
@@ -260,10 +541,219 @@ public final class RaftChain implements Chain {
     });
   }
 
-  private static String unavailable(Throwable why) {
+  private String unavailable(Throwable why) {
+    if (halting) {
+      return HALTED;
+    }
+    if (leader == null) {
+      return NO_LEADER;
+    }
     Throwable cause = why instanceof java.util.concurrent.CompletionException && why.getCause() != null
         ? why.getCause() : why;
-    return "no Raft leader: the proposal was not committed (" + cause.getClass().getSimpleName() + ")";
+    return "timed out (" + node.settings().submitTimeout().toSeconds() + "s) waiting for the Raft leader "
+        + leader + " to commit the proposal (" + cause.getClass().getSimpleName() + ")";
+  }
+
+  /**
+   * Holds {@code proposals} while this node knows no leader and returns those to propose once one
+   * is known. Each proposal waits at most {@code leaderWait} from its arrival, then is answered
+   * {@link #NO_LEADER}; a halt answers the rest {@link #HALTED}.
+   */
+  private List<Proposal> awaitLeader(List<Proposal> proposals) throws InterruptedException {
+    if (leader != null || proposals.isEmpty()) {
+      return proposals;
+    }
+    List<Proposal> held = new ArrayList<>(proposals);
+    synchronized (leaderSignal) {
+      while (leader == null && !held.isEmpty()) {
+        if (halting) {
+          held.forEach(p -> p.committed().completeExceptionally(new ChainHaltedException(HALTED)));
+          return List.of();
+        }
+        long now = System.nanoTime();
+        long nextDeadline = Long.MAX_VALUE;
+        List<Proposal> waiting = new ArrayList<>(held.size());
+        for (Proposal proposal : held) {
+          long left = proposal.arrivedNanos() + leaderWaitNanos - now;
+          if (left <= 0) {
+            proposal.committed().completeExceptionally(new ChainHaltedException(NO_LEADER));
+          } else {
+            waiting.add(proposal);
+            nextDeadline = Math.min(nextDeadline, left);
+          }
+        }
+        if (waiting.size() < held.size()) {
+          log.warn("Raft chain for channel {}: no Raft leader known for {} ms; answered {} envelope(s) "
+              + "SERVICE_UNAVAILABLE after waiting {} ms", channelId,
+              TimeUnit.NANOSECONDS.toMillis(now - leaderlessSinceNanos), held.size() - waiting.size(),
+              TimeUnit.NANOSECONDS.toMillis(leaderWaitNanos));
+        }
+        held = waiting;
+        if (!held.isEmpty()) {
+          TimeUnit.NANOSECONDS.timedWait(leaderSignal, nextDeadline);
+        }
+      }
+    }
+    return held;
+  }
+
+  /**
+   * The Ratis client's retries of one proposal: toward whichever node leads, every 50 ms, while a
+   * leader is known or has been missing for less than {@code leaderWait}, and within the submit
+   * timeout overall (each attempt may itself wait for Ratis's request timeout).
+   */
+  private final class ProposalRetry implements RetryPolicy {
+    private final int maxAttempts =
+        (int) Math.max(1, node.settings().submitTimeout().toMillis() / RETRY_SLEEP_MILLIS);
+    private final TimeDuration sleep = TimeDuration.valueOf(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS);
+
+    @Override
+    public Action handleAttemptFailure(Event event) {
+      if (event instanceof org.apache.ratis.client.retry.ClientRetryEvent retry
+          && retry.getRequest() instanceof org.apache.ratis.protocol.GroupInfoRequest) {
+        return NO_RETRY_ACTION; // asked again at the next tick
+      }
+      if (halting || event.getAttemptCount() >= maxAttempts) {
+        return NO_RETRY_ACTION;
+      }
+      if (leader == null && System.nanoTime() - leaderlessSinceNanos >= leaderWaitNanos) {
+        return NO_RETRY_ACTION;
+      }
+      return () -> sleep;
+    }
+  }
+
+  // ------------------------------------------------------------------ this node's view of the group
+
+  /**
+   * Reads this node's view of the group every 10 ms: the leader it knows (waking held proposals
+   * when one appears), leader changes, and the etcdraft gauges.
+   */
+  private void watch() {
+    try {
+      RaftServer.Division current = division;
+      if (current == null) {
+        current = node.division(group.getGroupId());
+        if (current == null) {
+          return;
+        }
+        division = current;
+      }
+      DivisionInfo info = current.getInfo();
+      RaftPeerId now = info.isAlive() ? info.getLeaderId() : null;
+      RaftPeerId before = leader;
+      if (!Objects.equals(now, before)) {
+        // Fabric counts every change of the leader it knows, to none included (etcdraft/chain.go, run).
+        metrics.leaderChanged();
+        if (now == null) {
+          leaderlessSinceNanos = System.nanoTime();
+          log.info("Raft chain for channel {}: no leader (was {})", channelId, before);
+        } else {
+          log.info("Raft chain for channel {}: leader is {}{}", channelId, now,
+              now.equals(node.id()) ? " (this node)" : "");
+        }
+        leader = now;
+        if (now != null) {
+          synchronized (leaderSignal) {
+            leaderSignal.notifyAll();
+          }
+        }
+      }
+      boolean leading = now != null && now.equals(node.id());
+      metrics.isLeader(leading);
+      metrics.clusterSize(current().members().size()); // config blocks change the set
+      activeNodeCount = activeNodeCount(info, leading);
+      metrics.activeNodes(activeNodeCount);
+      metrics.committedBlockNumber(support.height() - 1);
+      long snapshotBlock = snapshotBlockNumber();
+      if (snapshotBlock >= 0) {
+        metrics.snapshotBlockNumber(snapshotBlock);
+      }
+    } catch (RuntimeException e) {
+      log.warn("Raft chain for channel {}: watching the Raft group: {}", channelId, e.toString());
+    }
+  }
+
+  /**
+   * The consenters this node knows to be reachable, itself included. A leader counts the
+   * followers that answered within the election timeout's upper bound (Ratis's own test before it
+   * steps down for lost heartbeats). A follower that heard from the leader within that time
+   * reports the leader's own count (asked every 500 ms; itself and the leader until the first
+   * answer), as Fabric's followers do. Without a leader, a node counts itself.
+   */
+  private int activeNodeCount(DivisionInfo info, boolean leading) {
+    RoleInfoProto role = info.getRoleInfoProto();
+    if (leading && role.hasLeaderInfo()) {
+      return leaderCount(role);
+    }
+    if (leader != null && role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()
+        && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs()
+            <= electionTimeoutMax().toMillis()) {
+      int leaders = leaderActiveNodes;
+      return leaders > 0 ? leaders : 2;
+    }
+    return 1;
+  }
+
+  /**
+   * A follower asks the leader for its role (Ratis's group info) and keeps the leader's count of
+   * active nodes, as Fabric's followers take it from the leader's heartbeats (etcdraft/chain.go,
+   * ActiveNodes in the ClusterMetadata the leader sends). Every 500 ms, on its own thread.
+   */
+  private void askLeaderForActiveNodes() {
+    RaftPeerId current = leader;
+    RaftClient asking = client;
+    if (current == null || asking == null || halting || current.equals(node.id())) {
+      leaderActiveNodes = 0;
+      return;
+    }
+    try {
+      RoleInfoProto role = asking.getGroupManagementApi(current).info(group.getGroupId()).getRoleInfoProto();
+      leaderActiveNodes = role.hasLeaderInfo() ? leaderCount(role) : 0;
+    } catch (IOException | RuntimeException e) {
+      leaderActiveNodes = 0;
+      log.debug("Raft chain for channel {}: asking leader {} for its followers: {}", channelId, current, e.toString());
+    }
+  }
+
+  /** A leader's count: itself and the followers that answered within the election timeout's upper bound. */
+  private int leaderCount(RoleInfoProto leaderRole) {
+    return 1 + recentFollowers(leaderRole).size();
+  }
+
+  /**
+   * The followers a leader heard from within the election timeout's upper bound (Ratis's own test
+   * before it steps down for lost heartbeats); what both the active-node gauge and Fabric's
+   * quorum-loss rule for consenter changes count.
+   */
+  private List<RaftPeerId> recentFollowers(RoleInfoProto leaderRole) {
+    long recentMillis = electionTimeoutMax().toMillis();
+    List<RaftPeerId> recent = new ArrayList<>();
+    for (ServerRpcProto follower : leaderRole.getLeaderInfo().getFollowerInfoList()) {
+      if (follower.getLastRpcElapsedTimeMs() <= recentMillis) {
+        recent.add(RaftPeerId.valueOf(follower.getId().getId()));
+      }
+    }
+    return recent;
+  }
+
+  /**
+   * The election timeout's upper bound Ratis runs by: the node's one Ratis server takes the timers
+   * of the first channel it started (docs/raft.md, "Timers"), which may differ from this channel's.
+   */
+  private Duration electionTimeoutMax() {
+    RaftTiming applied = node.timing();
+    return (applied != null ? applied : timing).electionTimeoutMax();
+  }
+
+  /** The leader this node knows of, or null. */
+  RaftPeerId knownLeader() {
+    return leader;
+  }
+
+  /** This channel's etcdraft metrics (the snapshot gauge is set by whoever takes snapshots). */
+  EtcdRaftMetrics.Channel metrics() {
+    return metrics;
   }
 
   // ------------------------------------------------------------------ batch timer (leader only)
@@ -317,6 +807,40 @@ public final class RaftChain implements Chain {
     stop("closed", true);
   }
 
+  /**
+   * Halts, then deletes this node's Raft state of the channel: the group leaves the node's Ratis
+   * server with its directory (log, snapshots, metadata), and the chain's files under
+   * {@code channels/} go. Fabric leaves its WAL and snapshot directories behind; here joining the
+   * channel again starts from nothing.
+   */
+  @Override
+  public void remove() {
+    boolean stoppedBefore;
+    synchronized (lifecycle) {
+      stoppedBefore = stopped;
+      removing = true;
+    }
+    stop("removed", false);
+    if (stoppedBefore && started()) {
+      // Stopped before (failed or halted): the group may still be on the node, or its directory.
+      node.removeGroup(group.getGroupId());
+    }
+    // By exact name: a glob over "<channel>.*" would also match channel "<channel>.x"'s files.
+    Path file = firstBlockFile();
+    try {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".tmp"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("channel " + channelId + ": cannot delete its Raft files: " + e, e);
+    }
+  }
+
+  private boolean started() {
+    synchronized (lifecycle) {
+      return started;
+    }
+  }
+
   private void stop(String why, boolean drain) {
     Thread proposing;
     synchronized (lifecycle) {
@@ -325,6 +849,9 @@ public final class RaftChain implements Chain {
       }
       stopped = true;
       proposing = proposer;
+    }
+    if (!drain) {
+      stopProposing();
     }
     if (drain && proposing != null) {
       queue.close();
@@ -338,12 +865,15 @@ public final class RaftChain implements Chain {
         Thread.currentThread().interrupt();
       }
     }
-    queue.halt();
+    stopProposing();
     if (proposing != null && proposing != Thread.currentThread()) {
       joinQuietly(proposing);
     }
     if (timer != null) {
       timer.shutdownNow();
+    }
+    if (leaderView != null) {
+      leaderView.shutdownNow();
     }
     if (ordering != null) {
       ordering.stop();
@@ -355,6 +885,9 @@ public final class RaftChain implements Chain {
         log.debug("closing the Raft client of channel {}: {}", channelId, e.toString());
       }
     }
+    if (started && removing) {
+      node.removeGroup(group.getGroupId());
+    }
     if (started) {
       // On a Ratis thread (a failed apply) the server must not be closed from inside itself.
       if (isRatisThread()) {
@@ -365,6 +898,15 @@ public final class RaftChain implements Chain {
     }
     log.info("Raft chain for channel {} {}", channelId, why);
     errored.fire();
+  }
+
+  /** Stops proposing: the queue refuses and drops, held proposals are answered, retries end. */
+  private void stopProposing() {
+    halting = true;
+    queue.halt();
+    synchronized (leaderSignal) {
+      leaderSignal.notifyAll();
+    }
   }
 
   private static boolean isRatisThread() {
@@ -392,6 +934,11 @@ public final class RaftChain implements Chain {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  // visible for tests
+  ChannelOrdering ordering() {
+    return ordering;
   }
 
   // visible for tests and the block cutter metric's readers

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,6 +16,8 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -147,13 +150,113 @@ final class RatisNode {
   RaftClient client(RaftGroup group) {
     long sleepMillis = 100;
     int attempts = (int) Math.max(1, settings.submitTimeout().toMillis() / sleepMillis);
+    return client(group, RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+        TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)));
+  }
+
+  /** A client that finds the group's leader by itself and retries as {@code retry} decides. */
+  RaftClient client(RaftGroup group, org.apache.ratis.retry.RetryPolicy retry) {
     return RaftClient.newBuilder()
         .setProperties(properties)
         .setParameters(parameters)
         .setRaftGroup(group)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
-            TimeDuration.valueOf(sleepMillis, TimeUnit.MILLISECONDS)))
+        .setRetryPolicy(retry)
         .build();
+  }
+
+  /**
+   * Asks the server to take a snapshot of {@code group} soon (Ratis calls the group's state
+   * machine between two entries, then purges the log behind it); {@code done} runs when it was
+   * taken or refused. Asked from another thread than the one applying entries, which Ratis uses
+   * to take the snapshot.
+   */
+  void requestSnapshot(RaftGroupId group, Runnable done) {
+    RaftServer current;
+    synchronized (this) {
+      current = server;
+    }
+    if (current == null) {
+      done.run();
+      return;
+    }
+    CompletableFuture.runAsync(() -> {
+      try {
+        current.snapshotManagementAsync(SnapshotManagementRequest.newCreate(adminClient, id, group,
+                callIds.incrementAndGet(), settings.submitTimeout().toMillis(), 1))
+            .whenComplete((reply, failure) -> {
+              if (failure != null || !reply.isSuccess()) {
+                log.warn("Raft node {}: snapshot of group {} not taken: {}", id, group,
+                    failure != null ? failure.toString() : reply.getException());
+              }
+              done.run();
+            });
+      } catch (RuntimeException e) {
+        log.warn("Raft node {}: cannot ask for a snapshot of group {}: {}", id, group, e.toString());
+        done.run();
+      }
+    });
+  }
+
+  /**
+   * {@code peer}'s latest snapshot of {@code group}, or null when it has none (a read from that
+   * one server, which answers from its state machine without going through the log).
+   */
+  ChannelSnapshot latestSnapshot(RaftGroup group, RaftPeerId peer) throws IOException {
+    try (RaftClient client = RaftClient.newBuilder()
+        .setProperties(properties)
+        .setParameters(parameters)
+        .setRaftGroup(group)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+        .build()) {
+      RaftClientReply reply = client.io().sendStaleRead(Message.valueOf(ChannelStateMachine.LATEST_SNAPSHOT), 0, peer);
+      if (!reply.isSuccess()) {
+        throw new IOException("consenter " + peer + " answered " + reply.getException());
+      }
+      byte[] bytes = reply.getMessage().getContent().toByteArray();
+      return bytes.length == 0 ? null : ChannelSnapshot.decode(bytes);
+    }
+  }
+
+  /**
+   * Removes {@code group} from this node with its directory (log, snapshots, metadata), as Ratis's
+   * group remove with deleteDirectory does; when the server is not running, the directory is
+   * deleted directly. The group's state machine is forgotten, so joining it again starts afresh.
+   */
+  synchronized void removeGroup(RaftGroupId group) {
+    machines.remove(group);
+    boolean hosted = false;
+    if (server != null) {
+      for (RaftGroupId existing : server.getGroupIds()) {
+        hosted |= existing.equals(group);
+      }
+    }
+    if (hosted) {
+      try {
+        RaftClientReply reply = server.groupManagement(
+            GroupManagementRequest.newRemove(adminClient, id, callIds.incrementAndGet(), group, true, false));
+        if (!reply.isSuccess()) {
+          throw new IllegalStateException("Ratis refused to remove group " + group + ": " + reply.getException());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot remove Raft group " + group + ": " + e.getMessage(), e);
+      }
+    }
+    java.nio.file.Path dir = settings.storageDir().resolve("ratis").resolve(group.getUuid().toString());
+    if (java.nio.file.Files.exists(dir)) {
+      deleteRecursively(dir);
+    }
+    log.info("Raft node {} removed group {} and its files", id, group);
+  }
+
+  private static void deleteRecursively(java.nio.file.Path dir) {
+    try (var paths = java.nio.file.Files.walk(dir)) {
+      for (java.nio.file.Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   /** A chain left: the last one closes the server. */
@@ -191,7 +294,20 @@ final class RatisNode {
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf((appendBuffer + (1L << 20)) + "B"));
     // Ratis wants its gRPC message limit at least 1 MiB above the append buffer.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf((appendBuffer + (2L << 20)) + "B"));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+    // Snapshots (docs/raft.md, "Snapshots and onboarding"): taken when a channel asks, after
+    // SnapshotIntervalSize bytes of entries; the log is then purged up to the snapshot even when
+    // a follower still needs older entries, as Fabric's etcdraft compacts. Such a follower is
+    // only notified (installSnapshotEnabled false) and pulls the blocks over Deliver itself.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, ChannelStateMachine.RETAINED_SNAPSHOTS);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+    // Ratis purges closed segments only: segments of a few entries' size let a snapshot free most
+    // of the log behind it (4 MiB with 1 MiB entries, against Fabric's 16 MB snapshot interval).
+    long segment = Math.max(64L << 10, 4L * settings.maxEntryBytes());
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment + "B"));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 4L << 20) + "B"));
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, duration(timing.electionTimeoutMax().multipliedBy(2)));
     return p;
   }

@@ -123,4 +123,68 @@ class ChannelOrderingTest {
       assertThat(ledger.height()).isEqualTo(4);
     }
   }
+
+  @Test
+  void aSnapshotCarriesTheStateBesideTheLedgerSoAnotherNodeCutsTheSameBlocksAfterIt() throws Exception {
+    try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 10);
+        BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
+        BlockStore other = BlockStore.open(dir.resolve("other"), LedgerOptions.defaults())) {
+      ConsenterSupport support = cluster.support(ledger);
+      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
+          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
+      List<Envelope> sent = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        sent.add(cluster.envelope("tx " + i));
+      }
+      ChannelOrdering ordering = new ChannelOrdering(support, consenters, 1, e -> {});
+      ordering.apply(3, "c#1", envelopes(sent.subList(0, 12)));
+      ordering.apply(4, "c#2", envelopes(sent.subList(12, 13)));
+      assertThat(ledger.height()).isEqualTo(2);
+
+      // The state after entry 4: block 2 is next, three envelopes pending, two requests remembered.
+      ChannelSnapshot snapshot = ChannelSnapshot.decode(ordering.snapshot(1, 4).encode());
+      assertThat(snapshot.term()).isEqualTo(1);
+      assertThat(snapshot.index()).isEqualTo(4);
+      assertThat(snapshot.nextBlock()).isEqualTo(2);
+      assertThat(snapshot.pending()).containsExactlyElementsOf(sent.subList(10, 13));
+      assertThat(snapshot.recentRequests()).containsExactly("c#1", "c#2");
+
+      List<RaftEntry> after = List.of(envelopes(sent.subList(13, 20)), envelopes(sent.subList(0, 1)),
+          new RaftEntry.CutMarker(3));
+      List<String> requests = List.of("c#3", "c#1", "c#4"); // c#1 repeats a request from before the snapshot
+      for (int i = 0; i < after.size(); i++) {
+        ordering.apply(5 + i, requests.get(i), after.get(i));
+      }
+      assertThat(ledger.height()).isEqualTo(3);
+
+      // Another node holds the blocks below the snapshot (pulled) and continues from the snapshot.
+      ConsenterSupport otherSupport = cluster.support(other);
+      otherSupport.appendPulled(ledger.readBlock(1));
+      ChannelOrdering continued = new ChannelOrdering(otherSupport, consenters, 1, e -> {});
+      continued.restore(snapshot);
+      assertThat(continued.pending()).isEqualTo(3);
+      for (int i = 0; i < after.size(); i++) {
+        continued.apply(5 + i, requests.get(i), after.get(i));
+      }
+      assertThat(other.height()).isEqualTo(ledger.height());
+      for (long n = 0; n < ledger.height(); n++) {
+        assertThat(other.readBlock(n).getHeader()).isEqualTo(ledger.readBlock(n).getHeader());
+        assertThat(other.readBlock(n).getData()).isEqualTo(ledger.readBlock(n).getData());
+      }
+      assertThat(ledger.readBlock(2).getData().getDataCount()).isEqualTo(10);
+      assertThat(continued.pending()).isZero();
+
+      // A ledger behind the snapshot cannot continue from it.
+      try (BlockStore empty = BlockStore.open(dir.resolve("behind"), LedgerOptions.defaults())) {
+        ChannelOrdering behind = new ChannelOrdering(cluster.support(empty), consenters, 1, e -> {});
+        assertThatThrownBy(() -> behind.restore(snapshot)).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("continues at block 2 but the ledger's height is only 1");
+      }
+      // A damaged snapshot is refused.
+      byte[] bytes = snapshot.encode();
+      bytes[bytes.length / 2] ^= 1;
+      assertThatThrownBy(() -> ChannelSnapshot.decode(bytes)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("checksum");
+    }
+  }
 }

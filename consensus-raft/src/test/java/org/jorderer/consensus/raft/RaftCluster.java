@@ -54,12 +54,26 @@ final class RaftCluster implements AutoCloseable {
   final Block genesis;
   final Node[] nodes;
   final boolean tls;
+  /**
+   * How long a node holds Broadcast without a leader (null: the settings' default). Long by
+   * default: tests that are not about elections must not fail because one is slow on a loaded
+   * machine (their short election timeouts make the default wait short too).
+   */
+  Duration leaderWait = Duration.ofSeconds(20);
+  /** The nodes' lower election timeout (the upper one is twice it). */
+  Duration electionTimeoutMin = Duration.ofMillis(300);
+  /** Entry size limit of the nodes (0: the default); Ratis's log segments are four entries. */
+  int maxEntryBytes;
+  /** Where each node pulls the blocks it misses behind a snapshot. */
+  java.util.function.Function<Node, BlockSource> blocks = node -> BlockSource.NONE;
 
   /** One node: its ledger and chain, while running. */
   final class Node {
     final int index;
     BlockStore ledger;
     RaftChain chain;
+    /** The registry this run of the node reports its metrics to. */
+    PrometheusRegistry metrics;
 
     Node(int index) {
       this.index = index;
@@ -68,11 +82,16 @@ final class RaftCluster implements AutoCloseable {
     void start() {
       Path dir = root.resolve("node" + index);
       ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
-      ConsenterSupport support = support(ledger);
+      metrics = new PrometheusRegistry();
+      ConsenterSupport support = support(ledger, metrics);
       ClusterSettings settings = ClusterSettings.defaults("127.0.0.1", ports[index], certificates[index],
               dir.resolve("raft"))
-          .withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))
-          .withSubmitTimeout(Duration.ofSeconds(20));
+          .withElectionTimeout(electionTimeoutMin, electionTimeoutMin.multipliedBy(2))
+          .withSubmitTimeout(Duration.ofSeconds(20))
+          .withLeaderWait(leaderWait);
+      if (maxEntryBytes > 0) {
+        settings = settings.withMaxEntryBytes(maxEntryBytes);
+      }
       if (tls) {
         try {
           Path folder = root.resolve("tls" + index);
@@ -82,7 +101,7 @@ final class RaftCluster implements AutoCloseable {
           throw new UncheckedIOException(e);
         }
       }
-      chain = (RaftChain) new RaftConsenter(settings).handleChain(support);
+      chain = (RaftChain) new RaftConsenter(settings, blocks.apply(this)).handleChain(support);
       chain.start();
     }
 
@@ -96,6 +115,41 @@ final class RaftCluster implements AutoCloseable {
 
     boolean running() {
       return chain != null;
+    }
+
+    /** The node's Ratis directory of the channel's group. */
+    Path groupDir() {
+      return root.resolve("node" + index).resolve("raft/ratis")
+          .resolve(ConsenterSet.groupId(CHANNEL).getUuid().toString());
+    }
+
+    /** The first index of each Ratis log segment file the node keeps, sorted. */
+    List<Long> logSegmentStarts() throws IOException {
+      List<Long> starts = new ArrayList<>();
+      try (var files = Files.newDirectoryStream(groupDir().resolve("current"), "log_*")) {
+        for (Path file : files) {
+          String name = file.getFileName().toString(); // log_<first>-<last>, or log_inprogress_<first>
+          String first = name.startsWith("log_inprogress_") ? name.substring("log_inprogress_".length())
+              : name.substring("log_".length(), name.indexOf('-'));
+          starts.add(Long.parseLong(first));
+        }
+      }
+      starts.sort(null);
+      return starts;
+    }
+
+    /** The names of the node's snapshot files of the channel. */
+    List<String> snapshotFiles() throws IOException {
+      List<String> names = new ArrayList<>();
+      Path sm = groupDir().resolve("sm");
+      if (Files.isDirectory(sm)) {
+        try (var files = Files.newDirectoryStream(sm, "snapshot.*")) {
+          files.forEach(f -> names.add(f.getFileName().toString()));
+          names.removeIf(name -> name.endsWith(".md5"));
+        }
+      }
+      names.sort(null);
+      return names;
     }
 
     List<Block> blocks() {
@@ -113,6 +167,12 @@ final class RaftCluster implements AutoCloseable {
 
   /** @param tls mutual TLS between the nodes (else plaintext) */
   RaftCluster(Path root, int size, Duration batchTimeout, int maxMessageCount, boolean tls) throws IOException {
+    this(root, size, batchTimeout, maxMessageCount, tls, 0);
+  }
+
+  /** @param snapshotIntervalBytes the channel's etcdraft SnapshotIntervalSize (0: configtxgen's 16 MB) */
+  RaftCluster(Path root, int size, Duration batchTimeout, int maxMessageCount, boolean tls, int snapshotIntervalBytes)
+      throws IOException {
     this.tls = tls;
     this.root = root;
     this.size = size;
@@ -143,7 +203,12 @@ final class RaftCluster implements AutoCloseable {
     SoloChannelProfile profile = new SoloChannelProfile(MSP_ID,
         MspFolder.readMspConfig(root.resolve("org/orderer"), MSP_ID), List.of("127.0.0.1:7050"), maxMessageCount,
         10 << 20, 2 << 20, batchTimeout);
-    this.genesis = GenesisBlock.of(CHANNEL, EtcdRaftProfile.withEtcdRaft(profile.config(), EtcdRaftProfile.metadata(consenters)), Instant.now());
+    var metadata = EtcdRaftProfile.metadata(consenters);
+    if (snapshotIntervalBytes > 0) {
+      metadata = metadata.toBuilder().setOptions(metadata.getOptions().toBuilder()
+          .setSnapshotIntervalSize(snapshotIntervalBytes)).build();
+    }
+    this.genesis = GenesisBlock.of(CHANNEL, EtcdRaftProfile.withEtcdRaft(profile.config(), metadata), Instant.now());
     this.nodes = new Node[size];
     for (int i = 0; i < size; i++) {
       nodes[i] = new Node(i);
@@ -152,18 +217,27 @@ final class RaftCluster implements AutoCloseable {
 
   /** A support over {@code ledger} (given the genesis block if empty), at the genesis block's config. */
   ConsenterSupport support(BlockStore ledger) {
+    return support(ledger, new PrometheusRegistry());
+  }
+
+  /** As {@link #support(BlockStore)}, reporting metrics to {@code metrics}. */
+  ConsenterSupport support(BlockStore ledger, PrometheusRegistry metrics) {
     if (ledger.height() == 0) {
       ledger.append(genesis);
     }
     // No config updates in these tests: the genesis block holds the config in force.
-    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto()));
+    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto()), metrics);
   }
 
   /** A support over {@code ledger} whose config in force is {@code config}. */
   ConsenterSupport support(BlockStore ledger, ChannelConfig config) {
+    return support(ledger, config, new PrometheusRegistry());
+  }
+
+  private ConsenterSupport support(BlockStore ledger, ChannelConfig config, PrometheusRegistry metrics) {
     CurrentConfig current = CurrentConfig.holding(config);
     MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, Clock.systemUTC(), true);
-    return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(new PrometheusRegistry()));
+    return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(metrics));
   }
 
   void startAll() {

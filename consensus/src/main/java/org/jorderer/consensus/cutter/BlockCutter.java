@@ -127,6 +127,11 @@ public final class BlockCutter {
     return pending.size();
   }
 
+  /** The envelopes of the pending batch, in order (a copy; the cutter keeps them). */
+  public List<Envelope> pending() {
+    return List.copyOf(pending);
+  }
+
   private BatchSize batchSize() {
     ChannelConfig current = config.get();
     if (current == null) {

@@ -79,7 +79,8 @@ public final class SoloChain implements Chain, LedgerStall {
     this.support = Objects.requireNonNull(support, "support");
     this.channelId = support.channelId();
     Objects.requireNonNull(options, "options");
-    this.queue = new OrderingQueue<>(options.queueCapacity(), options.handOffExecutor(),
+    this.queue = new OrderingQueue<>(options.queueCapacity(), options.queueBytes(),
+        message -> message.envelope().getSerializedSize(), options.handOffExecutor(),
         () -> new ChainHaltedException(EXITING));
     support.retryUndoneAppends(this);
   }

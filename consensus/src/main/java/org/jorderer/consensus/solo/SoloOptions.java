@@ -9,26 +9,50 @@ import java.util.concurrent.ForkJoinPool;
  *
  * @param queueCapacity envelopes accepted (acknowledged) but not yet taken by the ordering loop, at
  *     most; further {@code order} calls wait as hand-offs until there is room
+ * @param queueBytes the bytes of those envelopes, at most (one envelope alone may be larger): the
+ *     ordering thread also holds what it took last, so a channel's queue costs up to twice this
  * @param handOffExecutor completes the futures of waiting hand-offs once they are accepted, so that
  *     callers' continuations (Broadcast sending SUCCESS, reading the next message) never run on the
  *     ordering thread
  */
-public record SoloOptions(int queueCapacity, Executor handOffExecutor) {
+public record SoloOptions(int queueCapacity, long queueBytes, Executor handOffExecutor) {
   public static final int DEFAULT_QUEUE_CAPACITY = 1_000;
+  /** The default byte bound is this fraction of the maximum heap, and at least {@link #MIN_QUEUE_BYTES}. */
+  static final int HEAP_DIVISOR = 16;
+  static final long MIN_QUEUE_BYTES = 4L << 20;
 
   public SoloOptions {
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be at least 1, got " + queueCapacity);
     }
+    if (queueBytes < 1) {
+      throw new IllegalArgumentException("queueBytes must be at least 1, got " + queueBytes);
+    }
     Objects.requireNonNull(handOffExecutor, "handOffExecutor");
   }
 
-  /** 1,000 queued envelopes; hand-offs completed on the common fork-join pool. */
+  public SoloOptions(int queueCapacity, Executor handOffExecutor) {
+    this(queueCapacity, defaultQueueBytes(), handOffExecutor);
+  }
+
+  /**
+   * 1,000 queued envelopes and a sixteenth of the maximum heap (64 MiB of a 1 GiB heap: a thousand
+   * ordinary transactions of a few KB fit many times over, while envelopes of several MiB stop at
+   * a few); hand-offs completed on the common fork-join pool.
+   */
   public static SoloOptions defaults() {
     return new SoloOptions(DEFAULT_QUEUE_CAPACITY, ForkJoinPool.commonPool());
   }
 
+  static long defaultQueueBytes() {
+    return Math.max(MIN_QUEUE_BYTES, Runtime.getRuntime().maxMemory() / HEAP_DIVISOR);
+  }
+
   public SoloOptions withQueueCapacity(int capacity) {
-    return new SoloOptions(capacity, handOffExecutor);
+    return new SoloOptions(capacity, queueBytes, handOffExecutor);
+  }
+
+  public SoloOptions withQueueBytes(long bytes) {
+    return new SoloOptions(queueCapacity, bytes, handOffExecutor);
   }
 }

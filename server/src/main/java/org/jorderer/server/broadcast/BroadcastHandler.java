@@ -19,6 +19,7 @@ public final class BroadcastHandler {
   final Function<String, Optional<BroadcastableChannel>> channels;
   final BroadcastMetrics metrics;
   final Executor executor;
+  final InFlightBytes inFlight;
 
   /**
    * @param channels the channels this node orders for, by ID; each judges envelopes with its own
@@ -27,9 +28,21 @@ public final class BroadcastHandler {
    */
   public BroadcastHandler(Function<String, Optional<BroadcastableChannel>> channels, BroadcastMetrics metrics,
       Executor executor) {
+    this(channels, metrics, executor, InFlightBytes.forThisProcess());
+  }
+
+  /** As above, with {@code inFlight} the node-wide budget of envelope bytes read and not answered. */
+  public BroadcastHandler(Function<String, Optional<BroadcastableChannel>> channels, BroadcastMetrics metrics,
+      Executor executor, InFlightBytes inFlight) {
     this.channels = channels;
     this.metrics = metrics;
     this.executor = executor;
+    this.inFlight = inFlight;
+  }
+
+  /** The node-wide budget of Broadcast bytes in flight. */
+  public InFlightBytes inFlight() {
+    return inFlight;
   }
 
   /** {@code /orderer.AtomicBroadcast/Broadcast}, ready to add to a service definition. */

@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * {@code configure}. The next envelope is read only once the chain has accepted the previous
  * one, so a full ordering queue stops this client's reads (HTTP/2 flow control) instead of
  * growing the heap.
+ *
+ * <p>Reading ahead is bounded twice: at most {@link #READ_AHEAD} envelopes per stream, and the
+ * node-wide {@link InFlightBytes} budget over all streams. gRPC is asked for one message at a
+ * time, once room for it is reserved in the budget (as much as this stream's last envelope); a
+ * stream that finds none waits for a release, without failing (docs/broadcast.md, "Memory and
+ * back-pressure").
  */
 final class BroadcastStream implements StreamObserver<Envelope> {
   private static final Logger log = LoggerFactory.getLogger(BroadcastStream.class);
@@ -50,6 +56,11 @@ final class BroadcastStream implements StreamObserver<Envelope> {
   // messages requested from gRPC, which stops reading from the client once it is used up.
   private final ArrayDeque<Envelope> backlog = new ArrayDeque<>(READ_AHEAD);
   private boolean processing; // an envelope is with the chain, waiting to be accepted
+  private long processingBytes; // its size, charged to the budget until it is answered
+  private boolean requested; // one message asked of gRPC and not arrived yet
+  private long reserved; // the budget reserved for it
+  private long lastSize; // this stream's last envelope: what the next one is expected to be
+  private boolean waitingForRoom; // registered with the budget, to ask for a message once there is room
   private boolean halfClosed;
   private boolean ended;
 
@@ -67,28 +78,71 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     this.client = client;
     this.serial = new SynchronizationContext((thread, error) -> {
       log.error("Broadcast stream failed unexpectedly; closing it", error);
+      handler.inFlight.release(processingBytes);
+      processingBytes = 0;
       end();
     });
     out.disableAutoRequest();
-    out.setOnCancelHandler(() -> serial.execute(() -> ended = true));
-    out.request(READ_AHEAD);
+    out.setOnCancelHandler(() -> serial.execute(this::markEnded));
+    serial.execute(this::requestMore);
   }
 
   @Override
   public void onNext(Envelope envelope) {
     if (envelope == EnvelopeMarshaller.MALFORMED) {
       serial.execute(() -> {
+        requested = false;
         if (!ended) {
-          ended = true;
+          markEnded();
           out.onError(io.grpc.Status.INTERNAL.withDescription(EnvelopeMarshaller.UNMARSHAL_FAILED).asRuntimeException());
         }
       });
       return;
     }
     serial.execute(() -> {
+      requested = false;
+      if (ended) {
+        return; // never counted: dropped as it came (its reservation went when the stream ended)
+      }
+      int size = envelope.getSerializedSize();
+      handler.inFlight.charge(size - reserved);
+      reserved = 0;
+      lastSize = size;
       backlog.add(envelope);
+      requestMore(); // before processing, so that gRPC reads the next one meanwhile
       drain();
     });
+  }
+
+  /**
+   * Asks gRPC for the next message when this stream has fewer than {@link #READ_AHEAD} envelopes
+   * read and unanswered and none asked for, and the node's budget grants room for it; without room,
+   * asks once a release makes some.
+   */
+  private void requestMore() {
+    if (ended || requested || waitingForRoom || backlog.size() + (processing ? 1 : 0) >= READ_AHEAD) {
+      return;
+    }
+    long reserve = lastSize;
+    if (handler.inFlight.tryReserve(reserve)) {
+      request(reserve);
+    } else {
+      waitingForRoom = true;
+      handler.inFlight.whenRoom(reserve, () -> serial.execute(() -> {
+        waitingForRoom = false;
+        if (ended) {
+          handler.inFlight.release(reserve);
+        } else {
+          request(reserve);
+        }
+      }));
+    }
+  }
+
+  private void request(long reserve) {
+    requested = true;
+    reserved = reserve;
+    out.request(1);
   }
 
   /** Processes the backlog in order until it is empty or an envelope waits for the chain. */
@@ -103,7 +157,7 @@ final class BroadcastStream implements StreamObserver<Envelope> {
 
   @Override
   public void onError(Throwable t) {
-    serial.execute(() -> ended = true);
+    serial.execute(this::markEnded);
   }
 
   @Override
@@ -119,10 +173,13 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       return;
     }
     processing = true;
+    processingBytes = envelope.getSerializedSize();
     Tracker tracker = new Tracker();
+    Payload payload;
     ChannelHeader header;
     try {
-      header = channelHeader(envelope);
+      payload = payload(envelope);
+      header = channelHeader(payload);
     } catch (RejectedEnvelope e) {
       respond(tracker, Status.BAD_REQUEST, e.getMessage());
       return;
@@ -161,7 +218,7 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       tracker.validated = System.nanoTime();
       accepted = channel.configure(result.config().orElseThrow(), result.configSequence());
     } else {
-      NormalResult result = processor.get().processNormal(envelope);
+      NormalResult result = processor.get().processNormal(envelope, payload); // parsed once, here
       if (!result.accepted()) {
         refuse(tracker, "normal", result.verdict());
         return;
@@ -204,6 +261,8 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     double enqueueSeconds = tracker.validated < 0 ? -1 : (now - tracker.validated) / 1e9;
     handler.metrics.processed(tracker.channel, tracker.type, status.name(), validateSeconds, enqueueSeconds);
     processing = false;
+    handler.inFlight.release(processingBytes);
+    processingBytes = 0;
     if (ended) {
       return;
     }
@@ -211,29 +270,48 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     if (status != Status.SUCCESS) {
       end(); // Fabric closes the stream after the first refusal; envelopes read ahead go unanswered
     } else {
-      out.request(1);
+      requestMore();
     }
   }
 
   private void end() {
     if (!ended) {
-      ended = true;
+      markEnded();
       out.onCompleted();
     }
   }
+
+  /** No more answers: envelopes read ahead are dropped unanswered, and their bytes released. */
+  private void markEnded() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    long held = reserved; // for a message asked for and not arrived: it is not counted if it comes
+    reserved = 0;
+    for (Envelope envelope : backlog) {
+      held += envelope.getSerializedSize();
+    }
+    backlog.clear();
+    handler.inFlight.release(held);
+  }
+
+  private static final String CHANNEL_UNKNOWN = "could not determine channel ID: ";
 
   /**
    * Fabric's channel-header extraction with its error texts ({@code multichannel/registrar.go}
    * BroadcastChannelSupport).
    */
-  private static ChannelHeader channelHeader(Envelope envelope) throws RejectedEnvelope {
-    String prefix = "could not determine channel ID: ";
-    Payload payload;
+  private static Payload payload(Envelope envelope) throws RejectedEnvelope {
     try {
-      payload = Payload.parseFrom(envelope.getPayload());
+      return Payload.parseFrom(envelope.getPayload());
     } catch (InvalidProtocolBufferException e) {
-      throw new RejectedEnvelope(prefix + "error unmarshalling Payload: " + e.getMessage());
+      throw new RejectedEnvelope(CHANNEL_UNKNOWN + "error unmarshalling Payload: " + e.getMessage());
     }
+  }
+
+  private static ChannelHeader channelHeader(Payload payload) throws RejectedEnvelope {
+    String prefix = CHANNEL_UNKNOWN;
     if (!payload.hasHeader()) {
       throw new RejectedEnvelope(prefix + "header not set");
     }

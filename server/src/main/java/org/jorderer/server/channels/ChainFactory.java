@@ -5,7 +5,10 @@ import java.util.Objects;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.msp.LocalSigner;
 import org.jorderer.channel.processor.MessageProcessor;
+import org.jorderer.channel.processor.ConsensusMetadataValidator;
 import org.jorderer.consensus.Chain;
+import org.jorderer.consensus.ClusterConsenter;
+import org.jorderer.consensus.Consenter;
 import org.jorderer.consensus.ConsensusMetrics;
 import org.jorderer.consensus.ConsenterSupport;
 import org.jorderer.consensus.Consenters;
@@ -39,9 +42,43 @@ public record ChainFactory(Consenters consenters, LocalSigner signer, ConsensusM
     consenters.forChannel(config);
   }
 
-  /** The channel's message processor, reading the channel's current config. */
+  /**
+   * The channel's message processor, reading the channel's current config, with the consensus
+   * type's own rules for config updates (etcdraft: Fabric's consenter-change rules, judged against
+   * the ledger's newest block, whose metadata numbers the consenters).
+   */
   MessageProcessor processor(ServedChannel channel) {
-    return new MessageProcessor(channel.channelId(), channel::config, signer, clock, expirationChecks);
+    ConsensusMetadataValidator rules = ConsensusMetadataValidator.NONE;
+    if (cluster(channel.config()) instanceof ClusterConsenter consenter) {
+      rules = (current, next, now) -> consenter.validateConsensusMetadata(current, next,
+          channel.ledger().readBlock(channel.ledger().height() - 1), now);
+    }
+    return new MessageProcessor(channel.channelId(), channel::config, signer, clock, expirationChecks, rules);
+  }
+
+  /**
+   * Whether this node orders for a channel under {@code config}: always for single-node types,
+   * for a cluster type only when the config names this node a consenter (else it follows).
+   */
+  boolean isMember(ChannelConfig config) {
+    return !(cluster(config) instanceof ClusterConsenter consenter) || consenter.isChannelMember(config);
+  }
+
+  /**
+   * Whether {@code config} is of a cluster type (etcdraft) and names this node a consenter: a
+   * follower of such a channel becomes a consenter. Followers of other types keep following.
+   */
+  boolean isClusterMember(ChannelConfig config) {
+    return cluster(config) instanceof ClusterConsenter consenter && consenter.isChannelMember(config);
+  }
+
+  /** Fabric's participation API relation of a channel this node orders for: "consenter" or "other" (solo). */
+  String relation(ChannelConfig config) {
+    return cluster(config) instanceof ClusterConsenter ? "consenter" : "other";
+  }
+
+  private Consenter cluster(ChannelConfig config) {
+    return config.orderer().flatMap(o -> consenters.forType(o.consensusType().type())).orElse(null);
   }
 
   /**
@@ -50,7 +87,13 @@ public record ChainFactory(Consenters consenters, LocalSigner signer, ConsensusM
    * @throws IllegalArgumentException when this node cannot run the channel's consensus type
    */
   Chain create(ServedChannel channel) {
-    ConsenterSupport support = new ConsenterSupport(channel.ledger(), channel, channel.processor().orElseThrow(), signer, metrics);
+    return create(channel, () -> {});
+  }
+
+  /** As above; {@code evicted} runs when a config block removes this node from the consenters. */
+  Chain create(ServedChannel channel, Runnable evicted) {
+    ConsenterSupport support = new ConsenterSupport(channel.ledger(), channel, channel.processor().orElseThrow(), signer,
+        metrics, evicted);
     return consenters.forChannel(channel.config()).handleChain(support);
   }
 }

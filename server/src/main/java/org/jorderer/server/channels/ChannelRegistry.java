@@ -38,6 +38,13 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   private final LocalSigner signer;
   private final Map<String, ServedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, ChannelFollower> followers = new ConcurrentHashMap<>();
+  /** Switches between follower and consenter, off the follower's and the chain's own threads. */
+  private final java.util.concurrent.ExecutorService switches = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "channel-switch");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile boolean closed;
 
   private ChannelRegistry(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains, LocalSigner signer) {
     this.ledgers = ledgers;
@@ -89,13 +96,78 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   }
 
   private void serve(ServedChannel channel) {
+    if (chains != null && !chains.isMember(channel.config())) {
+      // Fabric's registrar: a node not among a cluster channel's consenters follows the channel.
+      log.info("[channel: {}] This node is not one of the channel's consenters: following it", channel.channelId());
+      followFromLedger(channel.channelId(), channel.ledger());
+      return;
+    }
     if (chains != null) {
       channel.processor(chains.processor(channel));
-      Chain chain = chains.create(channel);
+      String id = channel.channelId();
+      Chain chain = chains.create(channel, () -> schedule(() -> switchToFollower(id)));
       chain.start();
       channel.attach(chain);
     }
     channels.put(channel.channelId(), channel);
+  }
+
+  /**
+   * Fabric's {@code SwitchChainToFollower}: a config block removed this node from the consenters;
+   * its chain has halted. The channel's ledger is kept and followed from the other orderers.
+   */
+  private synchronized void switchToFollower(String channelId) {
+    ServedChannel channel = channels.get(channelId);
+    if (closed || channel == null) {
+      return;
+    }
+    channels.remove(channelId);
+    channel.halt("removed from the channel's consenters");
+    log.info("[channel: {}] Removed from the consenters by config: following the channel", channelId);
+    followFromLedger(channelId, channel.ledger());
+  }
+
+  /**
+   * Fabric's {@code SwitchFollowerToChain}: the follower holds its join block and the channel's
+   * config names this node a consenter; the follower stops and a chain starts on its ledger.
+   */
+  private synchronized void switchToConsenter(String channelId) {
+    ChannelFollower follower = followers.get(channelId);
+    if (closed || follower == null || chains == null) {
+      return;
+    }
+    BlockStore store = follower.ledger();
+    if (store.height() <= follower.joinBlockNumber()) {
+      return;
+    }
+    ChannelConfig config = lastConfig(channelId, store);
+    if (!chains.isClusterMember(config)) {
+      return;
+    }
+    followers.remove(channelId);
+    follower.close();
+    try {
+      Files.deleteIfExists(joinFile(channelId));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the join block of " + channelId, e);
+    }
+    config = lastConfig(channelId, store); // the follower may have appended more before it stopped
+    log.info("[channel: {}] The channel's config names this node a consenter: switching from follower to consenter at height {}",
+        channelId, store.height());
+    ServedChannel channel = new ServedChannel(channelId, store, config);
+    try {
+      serve(channel);
+    } catch (RuntimeException e) {
+      channels.put(channelId, channel);
+      log.error("[channel: {}] Serving Deliver only, no ordering: {}", channelId, e.getMessage());
+    }
+  }
+
+  private void followFromLedger(String channelId, BlockStore store) {
+    Block newest = store.readBlock(store.height() - 1);
+    long index = BlockMetadataReader.lastConfigIndex(newest);
+    Block lastConfigBlock = index == newest.getHeader().getNumber() ? newest : store.readBlock(index);
+    startFollower(channelId, store, lastConfigBlock);
   }
 
   @Override
@@ -207,7 +279,8 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     if (channel == null) {
       throw new ParticipationException(ParticipationException.Reason.NOT_FOUND, "channel does not exist");
     }
-    channel.halt("channel removed");
+    log.info("[channel: {}] Chain halted: channel removed", channelId);
+    channel.remove();
     ledgers.remove(channelId);
     log.info("Removed channel {}", channelId);
   }
@@ -219,26 +292,48 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     return List.copyOf(ids);
   }
 
-  /** Fabric's channel info: solo chains are relation "other"; channels being pulled are followers. */
+  /**
+   * Fabric's channel info (orderer/common/types ChannelInfo): a channel this node orders for is
+   * relation "consenter" (a cluster type such as etcdraft) or "other" (solo), status "active"
+   * ("inactive" once its chain stopped); a channel being pulled is relation "follower", or
+   * "consenter" when its join block names this node one (it becomes a consenter once it holds
+   * that block), with status "onboarding" until the join block is held, then "active".
+   */
   public Optional<ParticipationInfo> participationInfo(String channelId) {
     ServedChannel served = channels.get(channelId);
     if (served != null) {
-      return Optional.of(new ParticipationInfo(channelId, "other", "active", served.ledger().height()));
+      String relation = chains == null ? "other" : chains.relation(served.config());
+      String status = served.chain().isPresent() && served.errored().fired() ? "inactive" : "active";
+      return Optional.of(new ParticipationInfo(channelId, relation, status, served.ledger().height()));
     }
     ChannelFollower follower = followers.get(channelId);
     if (follower != null) {
-      return Optional.of(new ParticipationInfo(channelId, "follower", follower.status(), follower.ledger().height()));
+      String relation = chains != null && chains.isClusterMember(configOf(follower.joinBlock()))
+          && follower.joinBlock().getHeader().getNumber() > 0 ? "consenter" : "follower";
+      return Optional.of(new ParticipationInfo(channelId, relation, follower.status(), follower.ledger().height()));
     }
     return Optional.empty();
   }
 
   private void follow(String channelId, Block joinBlock) {
-    ChannelFollower follower = new ChannelFollower(channelId, ledgers.openOrCreate(channelId), joinBlock, crypto, signer,
-        chains.clock());
-    followers.put(channelId, follower);
-    follower.start();
+    startFollower(channelId, ledgers.openOrCreate(channelId), joinBlock);
     log.info("[channel: {}] Joined at config block {}: pulling its blocks from the channel's orderers", channelId,
         joinBlock.getHeader().getNumber());
+  }
+
+  private void schedule(Runnable task) {
+    try {
+      switches.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("Not switching a channel: the node is stopping");
+    }
+  }
+
+  private void startFollower(String channelId, BlockStore store, Block joinBlock) {
+    ChannelFollower follower = new ChannelFollower(channelId, store, joinBlock, crypto, signer, chains.clock(),
+        () -> schedule(() -> switchToConsenter(channelId)));
+    followers.put(channelId, follower);
+    follower.start();
   }
 
   private Path joinFile(String channelId) {
@@ -298,6 +393,10 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
    */
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+    }
+    switches.shutdown();
     followers.values().forEach(ChannelFollower::close);
     followers.clear();
     channels.values().forEach(ServedChannel::close);

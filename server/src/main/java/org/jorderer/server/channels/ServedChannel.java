@@ -164,6 +164,19 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
     }
   }
 
+  /**
+   * The channel leaves this node: the chain halts and deletes its own state beside the ledger
+   * ({@link Chain#remove}; a Raft chain's group and files).
+   */
+  void remove() {
+    Chain c = chain;
+    if (c != null) {
+      c.remove();
+    } else {
+      erroredWithoutChain.fire();
+    }
+  }
+
   /** Stops the chain after it has written everything it accepted (a clean shutdown). */
   void close() {
     Chain c = chain;

@@ -304,6 +304,12 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
           finish(Status.NOT_FOUND); // start past the height: Fabric's "not found" iterator
           return;
         }
+        if (!out.isReady()) {
+          // Read no block for a client that is not reading: a stalled stream then holds no block
+          // on the heap, only what the transport has queued for it (docs/deliver.md, "What a stream costs").
+          r.holdByTransport(true);
+          return;
+        }
         CompletableFuture<StoredBlock> next = r.cursor.next();
         if (!next.isDone()) {
           r.waitingForBlock = true;

@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -70,13 +71,15 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
     boolean unary = call.getMethodDescriptor().getType() == MethodType.UNARY;
     (unary ? unaryReceived : streamReceived).labelValues(service, method).inc();
     Completion completion = new Completion(unary, service, method, System.nanoTime());
+    MessageCount sent = new MessageCount(messagesSent, service, method);
+    MessageCount received = new MessageCount(messagesReceived, service, method);
 
     ServerCall<Q, R> counted = new SimpleForwardingServerCall<>(call) {
       @Override
       public void sendMessage(R message) {
         // Fabric counts send attempts, before knowing whether the send worked.
         if (!unary) {
-          messagesSent.labelValues(service, method).inc();
+          sent.inc();
         }
         super.sendMessage(message);
       }
@@ -99,7 +102,7 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
       @Override
       public void onMessage(Q message) {
         if (!unary) {
-          messagesReceived.labelValues(service, method).inc();
+          received.inc();
         }
         try {
           super.onMessage(message);
@@ -162,6 +165,34 @@ public final class GrpcMetricsInterceptor implements ServerInterceptor {
       case DATA_LOSS -> "DataLoss";
       case UNAUTHENTICATED -> "Unauthenticated";
     };
+  }
+
+  /**
+   * One call's count of stream messages. The labels are the same for every message of a call, so
+   * the series is looked up once, at the first message (as Fabric, a series appears only once
+   * counted), not per message: the lookup hashes and compares the label list, which showed in
+   * Broadcast's profile.
+   */
+  private static final class MessageCount {
+    private final Counter counter;
+    private final String service;
+    private final String method;
+    private volatile CounterDataPoint series;
+
+    MessageCount(Counter counter, String service, String method) {
+      this.counter = counter;
+      this.service = service;
+      this.method = method;
+    }
+
+    void inc() {
+      CounterDataPoint known = series;
+      if (known == null) {
+        known = counter.labelValues(service, method);
+        series = known;
+      }
+      known.inc();
+    }
   }
 
   /** Records an RPC's end once, whichever of close, cancel or a throw comes first. */

@@ -49,7 +49,9 @@ public final class NodeHealth {
 
   /**
    * Unhealthy while any served channel's chain has failed, naming those channels, or while one
-   * cannot write its ledger and waits to retry (a full disk: it resumes by itself).
+   * cannot write its ledger and waits to retry (a full disk: it resumes by itself), or while a
+   * Raft channel has no quorum this node can reach (it knew no leader for longer than Broadcast
+   * waits for one; it resumes once a quorum is back).
    */
   public static HealthCheck chains(ChannelRegistry channels) {
     HealthCheck failed = chains(channels::channelIds, id -> channels.channel(id)
@@ -62,13 +64,21 @@ public final class NodeHealth {
         return reason;
       }
       List<String> stalled = new ArrayList<>();
+      List<String> noQuorum = new ArrayList<>();
       for (String id : channels.channelIds()) {
         channels.channel(id).flatMap(ServedChannel::chain).flatMap(c -> c.stalled())
             .ifPresent(why -> stalled.add(id));
+        channels.channel(id).flatMap(ServedChannel::chain).flatMap(c -> c.noQuorum())
+            .ifPresent(why -> noQuorum.add("channel " + id + " has no Raft quorum (" + why + ")"));
       }
-      return stalled.isEmpty() ? Optional.empty()
-          : Optional.of("cannot write the ledger (retrying) on channel" + (stalled.size() == 1 ? " " : "s ")
-              + String.join(", ", stalled));
+      List<String> reasons = new ArrayList<>();
+      if (!stalled.isEmpty()) {
+        reasons.add("cannot write the ledger (retrying) on channel" + (stalled.size() == 1 ? " " : "s ")
+            + String.join(", ", stalled));
+      }
+      noQuorum.sort(null);
+      reasons.addAll(noQuorum);
+      return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", reasons));
     };
   }
 
