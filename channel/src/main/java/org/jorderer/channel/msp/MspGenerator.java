@@ -9,10 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -71,13 +69,13 @@ public final class MspGenerator {
     Instant now = Instant.now();
     Instant notBefore = now.minus(Duration.ofMinutes(5)); // tolerate small clock skew between hosts
     Instant notAfter = now.plus(validity);
-    KeyPair caKeys = keyPair();
+    KeyPair caKeys = TlsCa.keyPair();
     X500Name caName = name("ca." + organization, organization, null);
     X509Certificate ca = certificate(caName, caKeys, caName, caKeys, notBefore, notAfter, true);
-    KeyPair ordererKeys = keyPair();
+    KeyPair ordererKeys = TlsCa.keyPair();
     X509Certificate orderer = certificate(name(ordererName, organization, "orderer"), ordererKeys, caName, caKeys,
         notBefore, notAfter, false);
-    KeyPair adminKeys = keyPair();
+    KeyPair adminKeys = TlsCa.keyPair();
     X509Certificate admin = certificate(name("Admin@" + organization, organization, "admin"), adminKeys, caName,
         caKeys, notBefore, notAfter, false);
     writeFolder(ordererMsp, ca, orderer, ordererKeys);
@@ -111,15 +109,6 @@ public final class MspGenerator {
     return new PrivateKeyInfo(publicKey.getAlgorithm(), inner).getEncoded(ASN1Encoding.DER);
   }
 
-  private static KeyPair keyPair() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-      generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("P-256 key generation is unavailable", e);
-    }
-  }
 
   private static X500Name name(String commonName, String organization, String organizationalUnit) {
     X500NameBuilder builder = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, organization);
