@@ -133,6 +133,10 @@ public record OrdererSettings(
       if (tick.isPresent()) {
         settings = settings.withTickIntervalOverride(org.jorderer.channel.config.GoDuration.parse(tick.get().trim()));
       }
+      java.util.Optional<String> leaderWait = c.consensus().broadcastLeaderWait();
+      if (leaderWait.isPresent()) {
+        settings = settings.withLeaderWait(org.jorderer.channel.config.GoDuration.parse(leaderWait.get().trim()));
+      }
       return settings;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("General.Cluster: " + e.getMessage(), e);

@@ -57,6 +57,7 @@ class ClusterConfigTest {
             WALDir: raft/wal
             SnapDir: raft/snap
             TickIntervalOverride: 100ms
+            BroadcastLeaderWait: 7s
         """);
     LoadedConfig loaded = OrdererYaml.load(Optional.of(file), Map.of());
     assertThat(loaded.warnings()).isEmpty();
@@ -76,6 +77,7 @@ class ClusterConfigTest {
     assertThat(cluster.storageDir()).isEqualTo(etc.resolve("raft/wal"));
     assertThat(cluster.tickIntervalOverride()).isEqualTo(Duration.ofMillis(100));
     assertThat(cluster.electionTimeoutMin()).as("from the channels' Options").isNull();
+    assertThat(cluster.leaderWait()).isEqualTo(Duration.ofSeconds(7));
   }
 
   @Test
@@ -135,6 +137,7 @@ class ClusterConfigTest {
                 ClientCertificate: cluster/client.crt
         Consensus:
             TickIntervalOverride: soon
+            BroadcastLeaderWait: 0s
         """);
     assertThatThrownBy(() -> OrdererYaml.load(Optional.of(file), Map.of()))
         .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems()).containsExactly(
@@ -142,6 +145,7 @@ class ClusterConfigTest {
                 + " listener keys (ListenPort, ListenAddress, ServerCertificate and ServerPrivateKey are set together"
                 + " or not at all)",
             "General.Cluster.ClientCertificate and General.Cluster.ClientPrivateKey: set both or neither",
-            "Consensus.TickIntervalOverride: expected a Go duration such as 100ms, got 'soon'"));
+            "Consensus.TickIntervalOverride: expected a Go duration such as 100ms, got 'soon'",
+            "Consensus.BroadcastLeaderWait: expected a positive Go duration such as 15s, got '0s'"));
   }
 }

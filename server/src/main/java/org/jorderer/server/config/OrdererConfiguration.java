@@ -334,6 +334,14 @@ public record OrdererConfiguration(
       return text("TickIntervalOverride");
     }
 
+    /**
+     * {@code Consensus.BroadcastLeaderWait}, jorderer's own key (Fabric has none): how long
+     * Broadcast holds an envelope while no Raft leader is known (docs/raft.md).
+     */
+    public Optional<String> broadcastLeaderWait() {
+      return text("BroadcastLeaderWait");
+    }
+
     /** {@code Consensus.SnapDir}, etcdraft's snapshot folder. */
     public Optional<String> snapDir() {
       return text("SnapDir");

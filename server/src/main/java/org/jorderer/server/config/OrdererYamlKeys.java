@@ -35,8 +35,10 @@ final class OrdererYamlKeys {
   /**
    * etcdraft's options, which an environment variable may set even when the file's Consensus section
    * lacks them (Fabric's viper only overrides keys the file has; jorderer knows these by name).
+   * BroadcastLeaderWait is jorderer's own (docs/raft.md, "Broadcast without a leader").
    */
-  static final List<String> CONSENSUS_KEYS = List.of("WALDir", "SnapDir", "EvictionSuspicion", "TickIntervalOverride");
+  static final List<String> CONSENSUS_KEYS = List.of("WALDir", "SnapDir", "EvictionSuspicion", "TickIntervalOverride",
+      "BroadcastLeaderWait");
 
   private static final Map<String, String> LEAF_BY_LOWER = new LinkedHashMap<>();
   private static final Map<String, String> SECTION_BY_LOWER = new LinkedHashMap<>();

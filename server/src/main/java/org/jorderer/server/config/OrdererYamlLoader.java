@@ -334,17 +334,21 @@ final class OrdererYamlLoader {
       warnings.add("General.Cluster.ClientCertificate: set without General.Cluster.ListenPort; jorderer runs Raft "
           + "only on a cluster listener of its own, so this node runs no etcdraft channels (see docs/raft.md)");
     }
-    Optional<String> tick = c.consensus().tickIntervalOverride();
-    if (tick.isPresent()) {
-      try {
-        Duration d = GoDuration.parse(tick.get().trim());
-        if (d.isZero() || d.isNegative()) {
-          problems.add("Consensus.TickIntervalOverride: expected a positive Go duration such as 100ms, got '"
-              + tick.get() + "'");
-        }
-      } catch (IllegalArgumentException e) {
-        problems.add("Consensus.TickIntervalOverride: expected a Go duration such as 100ms, got '" + tick.get() + "'");
+    positiveDuration("Consensus.TickIntervalOverride", c.consensus().tickIntervalOverride(), "100ms");
+    positiveDuration("Consensus.BroadcastLeaderWait", c.consensus().broadcastLeaderWait(), "15s");
+  }
+
+  private void positiveDuration(String key, Optional<String> value, String example) {
+    if (value.isEmpty()) {
+      return;
+    }
+    try {
+      Duration d = GoDuration.parse(value.get().trim());
+      if (d.isZero() || d.isNegative()) {
+        problems.add(key + ": expected a positive Go duration such as " + example + ", got '" + value.get() + "'");
       }
+    } catch (IllegalArgumentException e) {
+      problems.add(key + ": expected a Go duration such as " + example + ", got '" + value.get() + "'");
     }
   }
 
