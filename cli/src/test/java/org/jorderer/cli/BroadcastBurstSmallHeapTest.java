@@ -162,29 +162,6 @@ class BroadcastBurstSmallHeapTest {
   private List<DeliverResponse> deliver(ManagedChannel c, org.hyperledger.fabric.protos.orderer.SeekPosition start,
       org.hyperledger.fabric.protos.orderer.SeekPosition stop) throws Exception {
     SignedEnvelopes reader = new SignedEnvelopes(LocalSigner.load(dir.resolve("data/admin-msp"), "JordererMSP"));
-    List<DeliverResponse> got = new ArrayList<>();
-    CompletableFuture<List<DeliverResponse>> finished = new CompletableFuture<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(c).deliver(new StreamObserver<>() {
-      @Override
-      public void onNext(DeliverResponse r) {
-        synchronized (got) {
-          got.add(r);
-          if (!r.hasBlock()) {
-            finished.complete(List.copyOf(got));
-          }
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        finished.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    requests.onNext(reader.seek(CHANNEL, SeekPositions.seek(start, stop), Instant.now()));
-    requests.onCompleted();
-    return finished.get(60, TimeUnit.SECONDS);
+    return DeliverUntilStatus.deliver(c, reader.seek(CHANNEL, SeekPositions.seek(start, stop), Instant.now()));
   }
 }

@@ -266,30 +266,7 @@ class NodeResourceBoundsTest {
   /** One Deliver request on its own stream: every response up to and including the status. */
   private List<DeliverResponse> deliverOnce(ManagedChannel c, org.hyperledger.fabric.protos.orderer.SeekPosition start,
       org.hyperledger.fabric.protos.orderer.SeekPosition stop) throws Exception {
-    List<DeliverResponse> got = new ArrayList<>();
-    CompletableFuture<List<DeliverResponse>> finished = new CompletableFuture<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(c).deliver(new StreamObserver<>() {
-      @Override
-      public void onNext(DeliverResponse r) {
-        synchronized (got) {
-          got.add(r);
-          if (!r.hasBlock()) {
-            finished.complete(List.copyOf(got));
-          }
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        finished.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    requests.onNext(envelopes.seek(CHANNEL, SeekPositions.seek(start, stop), Instant.now()));
-    requests.onCompleted();
-    return finished.get(60, TimeUnit.SECONDS);
+    return DeliverUntilStatus.deliver(c, envelopes.seek(CHANNEL, SeekPositions.seek(start, stop), Instant.now()));
   }
 
   private static long totalData(List<DeliverResponse> responses) {
