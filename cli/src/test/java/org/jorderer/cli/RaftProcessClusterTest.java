@@ -154,6 +154,11 @@ class RaftProcessClusterTest {
       Thread.sleep(10);
     }
     phase("after the kill: " + loads.stream().map(l -> l.successesAfterKill.get() + "").toList());
+    for (int s : survivors) {
+      System.out.printf("RaftProcessClusterTest: node %d's stream: longest time between two SUCCESS answers across the"
+          + " kill %d ms; refused %s%n", s, TimeUnit.NANOSECONDS.toMillis(loads.get(s).longestGapAfterKill.get()),
+          loads.get(s).refusals);
+    }
     long resumedAfter = Long.MAX_VALUE;
     for (int s : survivors) {
       assertThat(loads.get(s).successesAfterKill.get()).as("node %d orders after the kill", s)
@@ -366,6 +371,10 @@ class RaftProcessClusterTest {
     private final ArrayDeque<String[]> unanswered = new ArrayDeque<>(); // {txId, sentNanos}
     final AtomicLong firstSuccessAfterKill = new AtomicLong();
     final AtomicLong successesAfterKill = new AtomicLong();
+    /** The longest time between two SUCCESS answers on this stream, the kill in between or after it. */
+    final AtomicLong longestGapAfterKill = new AtomicLong();
+    final Map<String, Integer> refusals = new ConcurrentHashMap<>();
+    private long lastSuccess;
     private ClientCallStreamObserver<Envelope> requests;
     private boolean ended;
     private boolean stopped;
@@ -398,11 +407,18 @@ class RaftProcessClusterTest {
     public synchronized void onNext(BroadcastResponse response) {
       String[] sent = unanswered.poll();
       if (response.getStatus() == Status.SUCCESS) {
+        long now = System.nanoTime();
+        if (now > killedAt.get() && lastSuccess != 0) {
+          longestGapAfterKill.accumulateAndGet(now - lastSuccess, Math::max);
+        }
+        lastSuccess = now;
         acknowledged.add(sent[0]);
         if (Long.parseLong(sent[1]) > killedAt.get()) {
           firstSuccessAfterKill.compareAndSet(0, System.nanoTime());
           successesAfterKill.incrementAndGet();
         }
+      } else {
+        refusals.merge(response.getStatus() + " " + response.getInfo(), 1, Integer::sum);
       }
       feed();
       notifyAll();

@@ -184,7 +184,26 @@ final class ChannelOrdering {
   /** Thrown for entries applied after the chain stopped: Ratis stops applying, nothing is written. */
   static final class ChainStopped extends IllegalStateException {
     ChainStopped(String channelId) {
-      super("Raft chain of channel " + channelId + " is halted");
+      super(text(channelId));
+    }
+
+    private static String text(String channelId) {
+      return "Raft chain of channel " + channelId + " is halted";
+    }
+
+    /**
+     * Whether {@code failure} is, or carries the text of, a {@code ChainStopped} of the channel: a
+     * node whose chain had stopped failed to apply an entry. Ratis sends a state machine's failure
+     * to the client as a {@code StateMachineException} with the cause's text only.
+     */
+    static boolean describes(Throwable failure, String channelId) {
+      String wanted = text(channelId);
+      for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        if (t instanceof ChainStopped || (t.getMessage() != null && t.getMessage().contains(wanted))) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 

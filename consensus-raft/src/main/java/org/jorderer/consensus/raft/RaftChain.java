@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * runs. Here an envelope taken while this node knows no leader is held until one is known, and
  * answered SERVICE_UNAVAILABLE "no Raft leader" only once it has waited {@code leaderWait}
  * ({@link ClusterSettings#leaderWait}). A proposal already under way when the leader
- * goes is retried by the Ratis client toward the next leader, and given up once this node has
- * been without a leader for {@code leaderWait}. A watcher reads this node's view of the group
+ * goes is retried by the Ratis client toward the next leader (at once when this node learns of
+ * it, {@link #resendInFlight}), and given up once this node has been without a leader for
+ * {@code leaderWait}. A watcher reads this node's view of the group
  * every 10 ms: the known leader, Fabric's {@code consensus_etcdraft_*} gauges, and whether the
  * channel has lost its quorum as far as this node can tell (for {@code /healthz}).
  *
@@ -109,6 +110,8 @@ public final class RaftChain implements Chain {
   private volatile RaftServer.Division division;
   /** The leader this node knows of, or null (an election, or no quorum reachable). */
   private volatile RaftPeerId leader;
+  /** The last leader this node knew of (not cleared by elections): where proposals were sent. */
+  private volatile RaftPeerId lastLeader;
   private volatile long leaderlessSinceNanos = System.nanoTime();
   private volatile int activeNodeCount;
   /** The leader's own count of active nodes, as it last answered this follower; 0 before. */
@@ -524,10 +527,22 @@ public final class RaftChain implements Chain {
       if (why == null && !r.isSuccess()) {
         why = r.getException();
       }
-      if (why == null) {
+      if (why != null && !config(proposals) && leaderStoppedAfterCommit(why)) {
+        // Ratis applies committed entries only: the entry is on a quorum and every running node
+        // applies it. Its envelopes are ordered (a normal entry has no other outcome), though the
+        // leader, shutting down, could not apply it itself.
+        log.info("Raft chain for channel {}: the leader stopped its chain before applying a committed proposal of"
+            + " {} envelope(s); answered SUCCESS, as every other node applies it", channelId, proposals.size());
+        why = null;
+      }
+      if (why == null && r != null && r.isSuccess()) {
         discarded = r.getMessage().getContent().toString(StandardCharsets.UTF_8);
         // Committed: a quorum has the entry in its log on disk (this node's wait for it).
         metrics.dataPersisted((System.nanoTime() - sentNanos) / 1e9);
+      }
+      if (log.isDebugEnabled()) {
+        log.debug("Raft chain for channel {}: proposal of {} envelope(s) answered after {} ms{}", channelId,
+            proposals.size(), (System.nanoTime() - sentNanos) / 1_000_000, why == null ? "" : ": " + why);
       }
       for (Proposal proposal : proposals) {
         if (why != null) {
@@ -539,6 +554,21 @@ public final class RaftChain implements Chain {
         }
       }
     });
+  }
+
+  private static boolean config(List<Proposal> proposals) {
+    return proposals.size() == 1 && proposals.get(0).config();
+  }
+
+  /**
+   * Whether a proposal failed only because the leader's own chain had stopped when Ratis applied
+   * the committed entry there (a leader shutting down closes its chain before its Ratis server).
+   */
+  private boolean leaderStoppedAfterCommit(Throwable why) {
+    Throwable cause = why instanceof java.util.concurrent.CompletionException && why.getCause() != null
+        ? why.getCause() : why;
+    return cause instanceof org.apache.ratis.protocol.exceptions.StateMachineException
+        && ChannelOrdering.ChainStopped.describes(cause, channelId);
   }
 
   private String unavailable(Throwable why) {
@@ -613,6 +643,11 @@ public final class RaftChain implements Chain {
           && retry.getRequest() instanceof org.apache.ratis.protocol.GroupInfoRequest) {
         return NO_RETRY_ACTION; // asked again at the next tick
       }
+      if (log.isDebugEnabled() && event instanceof org.apache.ratis.client.retry.ClientRetryEvent retry) {
+        // With the leader-change lines, what docs/raft.md's "Losing the leader" timeline is read from.
+        log.debug("Raft chain for channel {}: proposal (call {}) failed attempt {}: {}", channelId,
+            retry.getRequest().getCallId(), event.getAttemptCount(), event.getCause());
+      }
       if (halting || event.getAttemptCount() >= maxAttempts) {
         return NO_RETRY_ACTION;
       }
@@ -657,6 +692,11 @@ public final class RaftChain implements Chain {
           synchronized (leaderSignal) {
             leaderSignal.notifyAll();
           }
+          RaftPeerId previous = lastLeader;
+          lastLeader = now;
+          if (previous != null && !previous.equals(now)) {
+            resendInFlight(previous, now);
+          }
         }
       }
       boolean leading = now != null && now.equals(node.id());
@@ -672,6 +712,38 @@ public final class RaftChain implements Chain {
     } catch (RuntimeException e) {
       log.warn("Raft chain for channel {}: watching the Raft group: {}", channelId, e.toString());
     }
+  }
+
+  /**
+   * This node learned of a new leader: the proposals still under way went to {@code previous},
+   * the leader it knew before, which may be dead or deposed. Closing the Ratis
+   * client's connection to it fails them at once (Ratis's {@code AlreadyClosedException}), and the
+   * client retries them toward the new leader after one retry sleep, instead of after Ratis's
+   * request timeout when that node no longer answers. A retry carries the same client id and call
+   * id: a leader that already applied the entry answers from its retry cache, and an entry that
+   * is appended twice (the retry reached the new leader before the first copy was applied there)
+   * is applied once ({@link ChannelOrdering}'s remembered requests).
+   */
+  private void resendInFlight(RaftPeerId previous, RaftPeerId next) {
+    int underWay = node.settings().maxInflightEntries() - inflight.availablePermits();
+    RaftClient current = client;
+    if (underWay <= 0 || current == null || previous.equals(node.id()) || halting) {
+      return;
+    }
+    log.info("Raft chain for channel {}: leader changed from {} to {}; {} proposal(s) under way are sent again",
+        channelId, previous, next, underWay);
+    // Closing a connection may wait for its channel to terminate: neither on the watcher's thread
+    // nor on the common pool, which hands Broadcast's envelopes over and which Ratis uses too.
+    Thread closing = new Thread(() -> {
+      try {
+        current.getClientRpc().handleException(previous, new IOException("the Raft leader changed from " + previous
+            + " to " + next), true);
+      } catch (RuntimeException e) {
+        log.debug("Raft chain for channel {}: closing the connection to {}: {}", channelId, previous, e.toString());
+      }
+    }, "raft-resend-" + channelId);
+    closing.setDaemon(true);
+    closing.start();
   }
 
   /**

@@ -187,4 +187,19 @@ class ChannelOrderingTest {
           .hasMessageContaining("checksum");
     }
   }
+
+  @Test
+  void aStoppedChainsFailureIsRecognizedInTheTextRatisSendsToTheClient() {
+    // Ratis sends a state machine's failure to the client as the cause's class name and message.
+    var sent = new ChannelOrdering.ChainStopped("mychannel");
+    var received = new org.apache.ratis.protocol.exceptions.StateMachineException(
+        sent.getClass().getName() + ": " + sent.getMessage());
+    assertThat(ChannelOrdering.ChainStopped.describes(received, "mychannel")).isTrue();
+    assertThat(ChannelOrdering.ChainStopped.describes(new java.util.concurrent.CompletionException(sent), "mychannel"))
+        .isTrue();
+    assertThat(ChannelOrdering.ChainStopped.describes(received, "other")).isFalse();
+    assertThat(ChannelOrdering.ChainStopped.describes(
+        new org.apache.ratis.protocol.exceptions.StateMachineException("java.lang.IllegalStateException: cut"),
+        "mychannel")).isFalse();
+  }
 }
