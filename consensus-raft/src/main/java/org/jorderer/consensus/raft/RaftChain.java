@@ -121,6 +121,8 @@ public final class RaftChain implements Chain {
   private volatile boolean evicted;
   private final BlockSource blocks;
   private volatile boolean removing;
+  /** The consenter set to accept alone once the Raft group matches it (a consenter was removed). */
+  private volatile ConsenterSet narrowedTrust;
 
   /** Fabric's default SnapshotIntervalSize (orderer/consensus/etcdraft/chain.go, DefaultSnapshotIntervalSize). */
   static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 16L * 1024 * 1024;
@@ -368,7 +370,16 @@ public final class RaftChain implements Chain {
    * membership itself is changed by the leader ({@link #reconcileMembership}).
    */
   private void membershipChanged(ConsenterSet.Membership changes) {
-    node.trust(changes.next(), support.config()); // the config block just written
+    // The config block just written. A removed consenter stays accepted until the Raft group no
+    // longer has it: a leader that was removed hands the group over to the others first, and
+    // the new leader's reconfiguration may still need it (see shrinkTrust).
+    List<org.hyperledger.fabric.protos.orderer.etcdraft.Consenter> accepted = new ArrayList<>();
+    changes.next().members().forEach(m -> accepted.add(m.consenter()));
+    accepted.addAll(changes.removed());
+    node.trust(channelId, accepted, support.config());
+    if (!changes.removed().isEmpty()) {
+      narrowedTrust = changes.next();
+    }
     if (changes.next().self(node.settings().serverCertificatePem()).isEmpty()) {
       evicted = true;
       ordering.stop();
@@ -392,6 +403,7 @@ public final class RaftChain implements Chain {
       // The chain halts anyway; a group left behind is refused by the others' pinning.
       log.warn("Raft chain for channel {}: removing the group after the eviction: {}", channelId, e.toString());
     }
+    node.forgetTrust(channelId);
     try {
       Files.deleteIfExists(firstBlockFile()); // a new log, if the node is ever added again
     } catch (IOException e) {
@@ -408,11 +420,19 @@ public final class RaftChain implements Chain {
    */
   private void reconcileMembership() {
     try {
-      if (evicted || reconfiguring.get() || !isLeader()) {
+      if (evicted) {
         return;
       }
       RaftServer.Division division = node.division(group.getGroupId());
       if (division == null) {
+        return;
+      }
+      var groupConf = division.getRaftConf();
+      List<RaftPeer> groupPeers = new ArrayList<>(groupConf.getCurrentPeers());
+      groupPeers.addAll(groupConf.getPreviousPeers());
+      PeerAddresses.update(current(), groupPeers);
+      shrinkTrust(groupConf);
+      if (reconfiguring.get() || !isLeader()) {
         return;
       }
       Set<RaftPeerId> want = new HashSet<>();
@@ -440,6 +460,29 @@ public final class RaftChain implements Chain {
     } catch (RuntimeException e) {
       log.warn("Raft chain for channel {}: membership check: {}", channelId, e.toString());
     }
+  }
+
+  /**
+   * After a config block removed a consenter: once the Raft group is exactly the consenter set of
+   * the latest config block, stops accepting the removed consenter's certificates (on every node, each by its
+   * own view of the group's configuration).
+   */
+  private void shrinkTrust(org.apache.ratis.server.RaftConfiguration groupConf) {
+    if (narrowedTrust == null || !groupConf.getPreviousPeers().isEmpty()) {
+      return;
+    }
+    ConsenterSet target = current();
+    Set<RaftPeerId> have = new HashSet<>();
+    groupConf.getCurrentPeers().forEach(p -> have.add(p.getId()));
+    Set<RaftPeerId> want = new HashSet<>();
+    target.members().forEach(m -> want.add(m.peerId()));
+    if (!have.equals(want)) {
+      return;
+    }
+    narrowedTrust = null;
+    node.trust(target, support.config());
+    log.info("Raft chain for channel {}: the Raft group is now consenters {}; removed consenters' TLS certificates "
+        + "are no longer accepted", channelId, target.members().stream().map(m -> m.id() + "@" + m.address()).toList());
   }
 
   private void setConfiguration(List<RaftPeer> peers) {
@@ -887,6 +930,7 @@ public final class RaftChain implements Chain {
     }
     if (started && removing) {
       node.removeGroup(group.getGroupId());
+      node.forgetTrust(channelId);
     }
     if (started) {
       // On a Ratis thread (a failed apply) the server must not be closed from inside itself.
