@@ -123,6 +123,8 @@ public final class RaftChain implements Chain {
   private volatile boolean removing;
   /** The consenter set to accept alone once the Raft group matches it (a consenter was removed). */
   private volatile ConsenterSet narrowedTrust;
+  /** The config sequence whose consenters and TLS CAs this node's trust holds for the channel. */
+  private volatile long trustedSequence = -1;
 
   /** Fabric's default SnapshotIntervalSize (orderer/consensus/etcdraft/chain.go, DefaultSnapshotIntervalSize). */
   static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 16L * 1024 * 1024;
@@ -260,6 +262,7 @@ public final class RaftChain implements Chain {
       machine.bind(new ChannelStateMachine.Binding(ordering, snapshotIntervalBytes(),
           () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks));
       node.trust(consenters, support.config());
+      trustedSequence = support.config().sequence();
       boolean created = node.join(group, timing);
       leaderlessSinceNanos = System.nanoTime();
       client = node.client(group, new ProposalRetry());
@@ -372,11 +375,12 @@ public final class RaftChain implements Chain {
   private void membershipChanged(ConsenterSet.Membership changes) {
     // The config block just written. A removed consenter stays accepted until the Raft group no
     // longer has it: a leader that was removed hands the group over to the others first, and
-    // the new leader's reconfiguration may still need it (see shrinkTrust).
+    // the new leader's reconfiguration may still need it (see refreshTrust).
     List<org.hyperledger.fabric.protos.orderer.etcdraft.Consenter> accepted = new ArrayList<>();
     changes.next().members().forEach(m -> accepted.add(m.consenter()));
     accepted.addAll(changes.removed());
     node.trust(channelId, accepted, support.config());
+    trustedSequence = support.config().sequence();
     if (!changes.removed().isEmpty()) {
       narrowedTrust = changes.next();
     }
@@ -431,7 +435,7 @@ public final class RaftChain implements Chain {
       List<RaftPeer> groupPeers = new ArrayList<>(groupConf.getCurrentPeers());
       groupPeers.addAll(groupConf.getPreviousPeers());
       PeerAddresses.update(current(), groupPeers);
-      shrinkTrust(groupConf);
+      refreshTrust(groupConf);
       if (reconfiguring.get() || !isLeader()) {
         return;
       }
@@ -463,12 +467,16 @@ public final class RaftChain implements Chain {
   }
 
   /**
-   * After a config block removed a consenter: once the Raft group is exactly the consenter set of
-   * the latest config block, stops accepting the removed consenter's certificates (on every node, each by its
-   * own view of the group's configuration).
+   * Makes the node's trust for the channel the consenters and TLS CAs of the latest config block,
+   * once the Raft group is exactly those consenters (on every node, by its own view of the group's
+   * configuration). This is how a removed consenter's certificates stop being accepted (the config
+   * block that removed it kept them, see membershipChanged), and how a config block that changed
+   * no consenter but an organization's TLS CAs takes effect.
    */
-  private void shrinkTrust(org.apache.ratis.server.RaftConfiguration groupConf) {
-    if (narrowedTrust == null || !groupConf.getPreviousPeers().isEmpty()) {
+  private void refreshTrust(org.apache.ratis.server.RaftConfiguration groupConf) {
+    boolean narrowing = narrowedTrust != null;
+    long sequence = support.config().sequence();
+    if ((!narrowing && sequence == trustedSequence) || !groupConf.getPreviousPeers().isEmpty()) {
       return;
     }
     ConsenterSet target = current();
@@ -480,9 +488,12 @@ public final class RaftChain implements Chain {
       return;
     }
     narrowedTrust = null;
+    trustedSequence = sequence;
     node.trust(target, support.config());
-    log.info("Raft chain for channel {}: the Raft group is now consenters {}; removed consenters' TLS certificates "
-        + "are no longer accepted", channelId, target.members().stream().map(m -> m.id() + "@" + m.address()).toList());
+    if (narrowing) {
+      log.info("Raft chain for channel {}: the Raft group is now consenters {}; removed consenters' TLS certificates "
+          + "are no longer accepted", channelId, target.members().stream().map(m -> m.id() + "@" + m.address()).toList());
+    }
   }
 
   private void setConfiguration(List<RaftPeer> peers) {
