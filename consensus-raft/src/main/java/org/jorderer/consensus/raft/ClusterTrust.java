@@ -109,12 +109,6 @@ final class ClusterTrust {
     channels.remove(channelId);
   }
 
-  /** Whether {@code consenter}'s client certificate is accepted now (in any channel here). */
-  boolean acceptsClient(Consenter consenter) {
-    ByteBuffer key = ByteBuffer.wrap(ConsenterSet.publicKey(consenter.getClientTlsCert().toByteArray()));
-    return channels.values().stream().anyMatch(c -> c.clientKeys().contains(key));
-  }
-
   /**
    * Why {@code chain} is refused for a peer that is the TLS {@code client} (it dialed us) or the
    * server (we dialed it), or null when it is accepted.

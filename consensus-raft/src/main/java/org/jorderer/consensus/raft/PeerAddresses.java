@@ -44,8 +44,10 @@ final class PeerAddresses extends NameResolverProvider {
 
   /** Every address a peer was known by in this JVM, to the peer. */
   private static final Map<String, RaftPeerId> KNOWN = new ConcurrentHashMap<>();
-  /** Each peer's address in the latest config seen. */
+  /** Each peer's address now: the one its channels' configs changed to last. */
   private static final Map<RaftPeerId, String> CURRENT = new ConcurrentHashMap<>();
+  /** Each channel's own address of each peer, as its latest config block names it. */
+  private static final Map<String, Map<RaftPeerId, String>> BY_CHANNEL = new ConcurrentHashMap<>();
 
   /** Registers the resolver with Ratis's gRPC, once per JVM, before Ratis makes any connection. */
   static void install() {
@@ -59,12 +61,18 @@ final class PeerAddresses extends NameResolverProvider {
    * addresses the Ratis group's configuration ({@code groupPeers}) still names them by.
    */
   static void update(ConsenterSet consenters, Collection<RaftPeer> groupPeers) {
+    Map<RaftPeerId, String> channel = BY_CHANNEL.computeIfAbsent(consenters.channelId(), c -> new ConcurrentHashMap<>());
     for (ConsenterSet.Member member : consenters.members()) {
-      String before = CURRENT.put(member.peerId(), member.address());
-      if (before != null && !before.equals(member.address())) {
+      String before = channel.put(member.peerId(), member.address());
+      // Channels may disagree on a node's address while an update has reached only some of them:
+      // the address a channel changed to last wins, so they do not take turns.
+      if (before == null) {
+        CURRENT.putIfAbsent(member.peerId(), member.address());
+      } else if (!before.equals(member.address())) {
+        CURRENT.put(member.peerId(), member.address());
+        KNOWN.put(before, member.peerId());
         log.info("[channel: {}] Raft peer {} (consenter {}) moved from {} to {}: connections to it go to the new "
             + "address", consenters.channelId(), member.peerId(), member.id(), before, member.address());
-        KNOWN.put(before, member.peerId());
       }
       KNOWN.put(member.address(), member.peerId());
     }

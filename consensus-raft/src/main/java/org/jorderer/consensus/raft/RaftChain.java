@@ -125,6 +125,8 @@ public final class RaftChain implements Chain {
   private volatile ConsenterSet narrowedTrust;
   /** The config sequence whose consenters and TLS CAs this node's trust holds for the channel. */
   private volatile long trustedSequence = -1;
+  /** Orders the trust updates of config blocks (applying thread) and of the 200 ms check. */
+  private final Object trustLock = new Object();
 
   /** Fabric's default SnapshotIntervalSize (orderer/consensus/etcdraft/chain.go, DefaultSnapshotIntervalSize). */
   static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 16L * 1024 * 1024;
@@ -263,6 +265,7 @@ public final class RaftChain implements Chain {
           () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks));
       node.trust(consenters, support.config());
       trustedSequence = support.config().sequence();
+      PeerAddresses.update(consenters, List.of()); // before Ratis dials anyone
       boolean created = node.join(group, timing);
       leaderlessSinceNanos = System.nanoTime();
       client = node.client(group, new ProposalRetry());
@@ -379,10 +382,12 @@ public final class RaftChain implements Chain {
     List<org.hyperledger.fabric.protos.orderer.etcdraft.Consenter> accepted = new ArrayList<>();
     changes.next().members().forEach(m -> accepted.add(m.consenter()));
     accepted.addAll(changes.removed());
-    node.trust(channelId, accepted, support.config());
-    trustedSequence = support.config().sequence();
-    if (!changes.removed().isEmpty()) {
-      narrowedTrust = changes.next();
+    synchronized (trustLock) {
+      node.trust(channelId, accepted, support.config());
+      trustedSequence = support.config().sequence();
+      if (!changes.removed().isEmpty()) {
+        narrowedTrust = changes.next();
+      }
     }
     if (changes.next().self(node.settings().serverCertificatePem()).isEmpty()) {
       evicted = true;
@@ -474,6 +479,12 @@ public final class RaftChain implements Chain {
    * no consenter but an organization's TLS CAs takes effect.
    */
   private void refreshTrust(org.apache.ratis.server.RaftConfiguration groupConf) {
+    synchronized (trustLock) { // after a membership change's own update, never over it
+      refreshTrustLocked(groupConf);
+    }
+  }
+
+  private void refreshTrustLocked(org.apache.ratis.server.RaftConfiguration groupConf) {
     boolean narrowing = narrowedTrust != null;
     long sequence = support.config().sequence();
     if ((!narrowing && sequence == trustedSequence) || !groupConf.getPreviousPeers().isEmpty()) {

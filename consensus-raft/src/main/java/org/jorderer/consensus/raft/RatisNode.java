@@ -89,11 +89,6 @@ final class RatisNode {
     trust.forget(channelId);
   }
 
-  /** Whether a consenter's client certificate is accepted by this node now. */
-  boolean acceptsClient(org.hyperledger.fabric.protos.orderer.etcdraft.Consenter consenter) {
-    return trust.acceptsClient(consenter);
-  }
-
   RaftPeerId id() {
     return id;
   }
