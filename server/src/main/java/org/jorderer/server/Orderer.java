@@ -4,6 +4,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +36,7 @@ import org.jorderer.server.broadcast.BroadcastableChannel;
 import org.jorderer.server.channels.ChainFactory;
 import org.jorderer.server.channels.ChannelRegistry;
 import org.jorderer.server.channels.DeliverBlockSource;
+import org.jorderer.server.channels.OrdererClientTls;
 import org.jorderer.server.operations.HealthChecks;
 import org.jorderer.server.operations.NodeHealth;
 import org.jorderer.server.operations.OperationsServer;
@@ -100,7 +104,7 @@ public final class Orderer implements AutoCloseable {
     try {
       PrometheusRegistry metrics = new PrometheusRegistry();
       channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics), clock,
-          settings.deliver().expirationChecks(), settings.cluster()), signer);
+          settings.deliver().expirationChecks(), settings.cluster(), pullTls(settings)), signer);
       if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
         createDemoChannel(settings, channels, clock);
       }
@@ -202,9 +206,46 @@ public final class Orderer implements AutoCloseable {
   /** As {@link #chainFactory(LocalSigner, ConsensusMetrics, Clock, boolean)}, etcdraft included when {@code cluster} is set. */
   public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
       boolean expirationChecks, ClusterSettings cluster) {
+    return chainFactory(signer, metrics, clock, expirationChecks, cluster, null);
+  }
+
+  /**
+   * As above; followers and onboarding consenters dial the other orderers with {@code pullTls}
+   * (null: plaintext).
+   */
+  public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
+      boolean expirationChecks, ClusterSettings cluster, OrdererClientTls pullTls) {
     // Onboarding pulls over Deliver with requests signed by this node (docs/raft.md, "Snapshots and onboarding").
-    return new ChainFactory(consenters(cluster, new DeliverBlockSource(signer, clock)), signer, metrics, clock,
-        expirationChecks);
+    return new ChainFactory(consenters(cluster, new DeliverBlockSource(signer, clock, pullTls)), signer, metrics, clock,
+        expirationChecks, pullTls);
+  }
+
+  /**
+   * How this node dials other orderers' client endpoints to pull blocks (docs/operating.md,
+   * "Pulling blocks from other orderers"): over TLS when its own client listener runs TLS
+   * (General.TLS.Enabled; Fabric dials only over TLS and requires TLS of cluster nodes), with its
+   * cluster client key pair (General.Cluster.ClientCertificate, which falls back to
+   * General.TLS.Certificate), or General.TLS's pair on a node without a cluster listener; else
+   * in plaintext, as every orderer of such a network listens.
+   */
+  static OrdererClientTls pullTls(OrdererSettings settings) {
+    if (!settings.tls().enabled()) {
+      return null;
+    }
+    if (settings.cluster() != null && settings.cluster().tls() != null) {
+      return new OrdererClientTls(settings.cluster().tls().clientKey(), settings.cluster().tls().clientCertificate());
+    }
+    try {
+      X509Certificate certificate;
+      try (var in = Files.newInputStream(settings.tls().certificate())) {
+        certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      }
+      return new OrdererClientTls(LocalSigner.readPrivateKey(settings.tls().privateKey()), certificate);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read General.TLS's key pair: " + e.getMessage(), e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot read General.TLS's key pair: " + e.getMessage(), e);
+    }
   }
 
   private static void checkResolves(java.net.InetSocketAddress address, String purpose) {

@@ -187,6 +187,18 @@ public record OrdererSettings(
         address, operationsTls, keepalive, prometheusMetrics, cluster);
   }
 
+  /**
+   * The same node with {@code General.TLS} set to {@code listenerTls} on its gRPC port (Deliver's
+   * TLS binding check follows it, as in {@link #from}).
+   */
+  public OrdererSettings withTls(TlsSettings listenerTls) {
+    DeliverHandler.Settings binding = new DeliverHandler.Settings(deliver.timeWindow(), listenerTls.mutual(),
+        deliver.expirationChecks(), deliver.maxSendMessageBytes());
+    return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,
+        demoChannel, binding, listenerTls, adminListen, adminTls, participationEnabled, maxJoinRequestBytes,
+        operationsListen, operationsTls, keepalive, prometheusMetrics, cluster);
+  }
+
   /** The same node, a consenter of etcdraft channels through {@code settings}. */
   public OrdererSettings withCluster(ClusterSettings settings) {
     return new OrdererSettings(dataDir, ledgerDir, listen, maxRecvMessageBytes, mspDir, mspId, generateMsp,

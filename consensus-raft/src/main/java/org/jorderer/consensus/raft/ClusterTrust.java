@@ -19,12 +19,15 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.hyperledger.fabric.protos.msp.FabricMSPConfig;
+import org.hyperledger.fabric.protos.orderer.etcdraft.Consenter;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.config.OrganizationConfig;
 import org.slf4j.Logger;
@@ -41,55 +44,69 @@ import org.slf4j.LoggerFactory;
  * {@code Comm.requestContext} and {@code VerifyCertificate}). Everything else is refused, with a
  * WARN log naming the certificate's subject and why.
  *
- * <p>The sets are live: a channel joined later adds its consenters and its organizations' roots.
+ * <p>The sets are kept per channel and replaced whenever a channel's consenters change: a
+ * channel joined later adds its consenters and its organizations' roots, and a consenter removed
+ * by a config update is refused from then on unless another channel here still names it (Fabric's
+ * cluster communication likewise drops a removed node's certificates when it applies the new
+ * membership, {@code Comm.Configure} in orderer/common/cluster/comm.go). A handshake is checked
+ * against the sets of its time; connections already open stay open.
  */
 final class ClusterTrust {
   private static final Logger log = LoggerFactory.getLogger(ClusterTrust.class);
 
-  private final Set<ByteBuffer> serverKeys = ConcurrentHashMap.newKeySet();
-  private final Set<ByteBuffer> clientKeys = ConcurrentHashMap.newKeySet();
-  private final Set<X509Certificate> roots = ConcurrentHashMap.newKeySet();
-  private final Set<X509Certificate> intermediates = ConcurrentHashMap.newKeySet();
+  /** One channel's contribution: its consenters' keys in each role, its orderer organizations' CAs. */
+  private record ChannelTrust(Set<ByteBuffer> serverKeys, Set<ByteBuffer> clientKeys, Set<X509Certificate> roots,
+      Set<X509Certificate> intermediates) {}
+
+  private final Map<String, ChannelTrust> channels = new ConcurrentHashMap<>();
+  private final List<X509Certificate> extraRoots;
 
   ClusterTrust(List<X509Certificate> extraRoots) {
-    roots.addAll(extraRoots);
+    this.extraRoots = List.copyOf(extraRoots);
   }
 
-  /** Adds the consenters of a channel (their server and client certificates' public keys). */
-  void addConsenters(ConsenterSet consenters) {
-    for (ConsenterSet.Member member : consenters.members()) {
-      serverKeys.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getServerTlsCert().toByteArray())));
-      clientKeys.add(ByteBuffer.wrap(ConsenterSet.publicKey(member.consenter().getClientTlsCert().toByteArray())));
+  /**
+   * Makes {@code consenters} the accepted consenters of {@code channelId} (their server and client
+   * certificates' public keys, each in its role) and the TLS roots and intermediates of the orderer
+   * organizations of {@code config} (null: none) its CAs, replacing what the channel had.
+   */
+  void channel(String channelId, Collection<Consenter> consenters, ChannelConfig config) {
+    Set<ByteBuffer> server = new HashSet<>();
+    Set<ByteBuffer> client = new HashSet<>();
+    for (Consenter consenter : consenters) {
+      server.add(ByteBuffer.wrap(ConsenterSet.publicKey(consenter.getServerTlsCert().toByteArray())));
+      client.add(ByteBuffer.wrap(ConsenterSet.publicKey(consenter.getClientTlsCert().toByteArray())));
     }
-  }
-
-  /** Adds the TLS roots and intermediates of the channel's orderer organizations. */
-  void addOrdererOrganizations(ChannelConfig config) {
-    config.orderer().ifPresent(orderer -> {
-      for (OrganizationConfig org : orderer.organizations().values()) {
-        FabricMSPConfig msp;
-        try {
-          msp = FabricMSPConfig.parseFrom(org.msp().getConfig());
-        } catch (InvalidProtocolBufferException e) {
-          log.warn("Orderer organization {} of channel {}: unreadable MSP config; its TLS roots are not trusted",
-              org.name(), config.channelId());
-          continue;
+    Set<X509Certificate> roots = new HashSet<>();
+    Set<X509Certificate> intermediates = new HashSet<>();
+    if (config != null) {
+      config.orderer().ifPresent(orderer -> {
+        for (OrganizationConfig org : orderer.organizations().values()) {
+          FabricMSPConfig msp;
+          try {
+            msp = FabricMSPConfig.parseFrom(org.msp().getConfig());
+          } catch (InvalidProtocolBufferException e) {
+            log.warn("Orderer organization {} of channel {}: unreadable MSP config; its TLS roots are not trusted",
+                org.name(), config.channelId());
+            continue;
+          }
+          msp.getTlsRootCertsList().forEach(pem -> roots.addAll(parse(pem)));
+          msp.getTlsIntermediateCertsList().forEach(pem -> intermediates.addAll(parse(pem)));
         }
-        msp.getTlsRootCertsList().forEach(pem -> roots.addAll(parse(pem)));
-        msp.getTlsIntermediateCertsList().forEach(pem -> intermediates.addAll(parse(pem)));
-      }
-    });
+      });
+    }
+    channels.put(channelId, new ChannelTrust(Set.copyOf(server), Set.copyOf(client), Set.copyOf(roots),
+        Set.copyOf(intermediates)));
   }
 
-  /** Adds a public key accepted in both roles (tests). */
-  void addMemberKey(byte[] publicKey) {
-    serverKeys.add(ByteBuffer.wrap(publicKey));
-    clientKeys.add(ByteBuffer.wrap(publicKey));
+  /** Adds the consenters of a channel, with no CAs of its own (tests). */
+  void addConsenters(ConsenterSet consenters) {
+    channel(consenters.channelId(), consenters.members().stream().map(ConsenterSet.Member::consenter).toList(), null);
   }
 
-  /** Adds a trusted root (tests). */
-  void addRoot(X509Certificate root) {
-    roots.add(root);
+  /** Forgets what {@code channelId} contributed: the channel left this node. */
+  void forget(String channelId) {
+    channels.remove(channelId);
   }
 
   /**
@@ -101,8 +118,8 @@ final class ClusterTrust {
       return "no certificate presented";
     }
     X509Certificate leaf = chain[0];
-    Set<ByteBuffer> pinned = client ? clientKeys : serverKeys;
-    if (!pinned.contains(ByteBuffer.wrap(leaf.getPublicKey().getEncoded()))) {
+    ByteBuffer key = ByteBuffer.wrap(leaf.getPublicKey().getEncoded());
+    if (channels.values().stream().noneMatch(c -> (client ? c.clientKeys() : c.serverKeys()).contains(key))) {
       return "it is not the " + (client ? "client" : "server") + " TLS certificate of a consenter of any channel here";
     }
     return chainRefusal(chain);
@@ -110,8 +127,13 @@ final class ClusterTrust {
 
   private String chainRefusal(X509Certificate[] chain) {
     Set<TrustAnchor> anchors = new HashSet<>();
-    for (X509Certificate root : roots) {
+    Set<X509Certificate> intermediates = new HashSet<>();
+    for (X509Certificate root : extraRoots) {
       anchors.add(new TrustAnchor(root, null));
+    }
+    for (ChannelTrust channel : channels.values()) {
+      channel.roots().forEach(root -> anchors.add(new TrustAnchor(root, null)));
+      intermediates.addAll(channel.intermediates());
     }
     if (anchors.isEmpty()) {
       return "no TLS root CA is known (the channels' orderer organizations have no tls_root_certs and "

@@ -124,6 +124,12 @@ public final class RaftChain implements Chain {
   private volatile boolean evicted;
   private final BlockSource blocks;
   private volatile boolean removing;
+  /** The consenter set to accept alone once the Raft group matches it (a consenter was removed). */
+  private volatile ConsenterSet narrowedTrust;
+  /** The config sequence whose consenters and TLS CAs this node's trust holds for the channel. */
+  private volatile long trustedSequence = -1;
+  /** Orders the trust updates of config blocks (applying thread) and of the 200 ms check. */
+  private final Object trustLock = new Object();
 
   /** Fabric's default SnapshotIntervalSize (orderer/consensus/etcdraft/chain.go, DefaultSnapshotIntervalSize). */
   static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 16L * 1024 * 1024;
@@ -261,6 +267,8 @@ public final class RaftChain implements Chain {
       machine.bind(new ChannelStateMachine.Binding(ordering, snapshotIntervalBytes(),
           () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks));
       node.trust(consenters, support.config());
+      trustedSequence = support.config().sequence();
+      PeerAddresses.update(consenters, List.of()); // before Ratis dials anyone
       boolean created = node.join(group, timing);
       leaderlessSinceNanos = System.nanoTime();
       client = node.client(group, new ProposalRetry());
@@ -371,7 +379,19 @@ public final class RaftChain implements Chain {
    * membership itself is changed by the leader ({@link #reconcileMembership}).
    */
   private void membershipChanged(ConsenterSet.Membership changes) {
-    node.trust(changes.next(), support.config()); // the config block just written
+    // The config block just written. A removed consenter stays accepted until the Raft group no
+    // longer has it: a leader that was removed hands the group over to the others first, and
+    // the new leader's reconfiguration may still need it (see refreshTrust).
+    List<org.hyperledger.fabric.protos.orderer.etcdraft.Consenter> accepted = new ArrayList<>();
+    changes.next().members().forEach(m -> accepted.add(m.consenter()));
+    accepted.addAll(changes.removed());
+    synchronized (trustLock) {
+      node.trust(channelId, accepted, support.config());
+      trustedSequence = support.config().sequence();
+      if (!changes.removed().isEmpty()) {
+        narrowedTrust = changes.next();
+      }
+    }
     if (changes.next().self(node.settings().serverCertificatePem()).isEmpty()) {
       evicted = true;
       ordering.stop();
@@ -395,6 +415,7 @@ public final class RaftChain implements Chain {
       // The chain halts anyway; a group left behind is refused by the others' pinning.
       log.warn("Raft chain for channel {}: removing the group after the eviction: {}", channelId, e.toString());
     }
+    node.forgetTrust(channelId);
     try {
       Files.deleteIfExists(firstBlockFile()); // a new log, if the node is ever added again
     } catch (IOException e) {
@@ -411,11 +432,19 @@ public final class RaftChain implements Chain {
    */
   private void reconcileMembership() {
     try {
-      if (evicted || reconfiguring.get() || !isLeader()) {
+      if (evicted) {
         return;
       }
       RaftServer.Division division = node.division(group.getGroupId());
       if (division == null) {
+        return;
+      }
+      var groupConf = division.getRaftConf();
+      List<RaftPeer> groupPeers = new ArrayList<>(groupConf.getCurrentPeers());
+      groupPeers.addAll(groupConf.getPreviousPeers());
+      PeerAddresses.update(current(), groupPeers);
+      refreshTrust(groupConf);
+      if (reconfiguring.get() || !isLeader()) {
         return;
       }
       Set<RaftPeerId> want = new HashSet<>();
@@ -442,6 +471,42 @@ public final class RaftChain implements Chain {
       change.start();
     } catch (RuntimeException e) {
       log.warn("Raft chain for channel {}: membership check: {}", channelId, e.toString());
+    }
+  }
+
+  /**
+   * Makes the node's trust for the channel the consenters and TLS CAs of the latest config block,
+   * once the Raft group is exactly those consenters (on every node, by its own view of the group's
+   * configuration). This is how a removed consenter's certificates stop being accepted (the config
+   * block that removed it kept them, see membershipChanged), and how a config block that changed
+   * no consenter but an organization's TLS CAs takes effect.
+   */
+  private void refreshTrust(org.apache.ratis.server.RaftConfiguration groupConf) {
+    synchronized (trustLock) { // after a membership change's own update, never over it
+      refreshTrustLocked(groupConf);
+    }
+  }
+
+  private void refreshTrustLocked(org.apache.ratis.server.RaftConfiguration groupConf) {
+    boolean narrowing = narrowedTrust != null;
+    long sequence = support.config().sequence();
+    if ((!narrowing && sequence == trustedSequence) || !groupConf.getPreviousPeers().isEmpty()) {
+      return;
+    }
+    ConsenterSet target = current();
+    Set<RaftPeerId> have = new HashSet<>();
+    groupConf.getCurrentPeers().forEach(p -> have.add(p.getId()));
+    Set<RaftPeerId> want = new HashSet<>();
+    target.members().forEach(m -> want.add(m.peerId()));
+    if (!have.equals(want)) {
+      return;
+    }
+    narrowedTrust = null;
+    trustedSequence = sequence;
+    node.trust(target, support.config());
+    if (narrowing) {
+      log.info("Raft chain for channel {}: the Raft group is now consenters {}; removed consenters' TLS certificates "
+          + "are no longer accepted", channelId, target.members().stream().map(m -> m.id() + "@" + m.address()).toList());
     }
   }
 
@@ -959,6 +1024,7 @@ public final class RaftChain implements Chain {
     }
     if (started && removing) {
       node.removeGroup(group.getGroupId());
+      node.forgetTrust(channelId);
     }
     if (started) {
       // On a Ratis thread (a failed apply) the server must not be closed from inside itself.

@@ -59,6 +59,7 @@ final class RatisNode {
     this.settings = settings;
     this.id = ConsenterSet.peerId(settings.serverCertificatePem());
     this.trust = new ClusterTrust(settings.tls() == null ? List.of() : settings.tls().rootCas());
+    PeerAddresses.install();
     if (settings.tls() != null) {
       GrpcTlsConfig tls = new GrpcTlsConfig(settings.tls().keyManager(), trust.trustManager(), true);
       GrpcConfigKeys.TLS.setConf(parameters, tls);
@@ -70,11 +71,22 @@ final class RatisNode {
 
   /**
    * Accepts the consenters of a channel over TLS (their server and client certificates, each in
-   * its role) and trusts the TLS roots of the channel's orderer organizations.
+   * its role) and trusts the TLS roots of the channel's orderer organizations, in place of what
+   * the channel had before (docs/raft.md, "Membership changes").
    */
   void trust(ConsenterSet consenters, ChannelConfig config) {
-    trust.addConsenters(consenters);
-    trust.addOrdererOrganizations(config);
+    trust(consenters.channelId(), consenters.members().stream().map(ConsenterSet.Member::consenter).toList(), config);
+  }
+
+  /** As above, for a list of consenters (a set and the ones it is replacing, while the group changes). */
+  void trust(String channelId, java.util.Collection<org.hyperledger.fabric.protos.orderer.etcdraft.Consenter> consenters,
+      ChannelConfig config) {
+    trust.channel(channelId, consenters, config);
+  }
+
+  /** Stops accepting what {@code channelId} contributed: the channel left this node. */
+  void forgetTrust(String channelId) {
+    trust.forget(channelId);
   }
 
   RaftPeerId id() {

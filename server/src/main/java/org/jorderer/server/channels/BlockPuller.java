@@ -1,20 +1,31 @@
 package org.jorderer.server.channels;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.hyperledger.fabric.protos.common.Block;
+import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.HeaderType;
+import org.hyperledger.fabric.protos.msp.FabricMSPConfig;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.channel.ChannelConfig;
@@ -33,16 +44,37 @@ import org.slf4j.LoggerFactory;
 final class BlockPuller {
   private static final Logger log = LoggerFactory.getLogger(BlockPuller.class);
 
+  /**
+   * An orderer's client endpoint and the TLS CAs its certificate must chain to: those of the
+   * orderer organization that lists it (Fabric's {@code EndpointCriteria}).
+   */
+  record Endpoint(String address, List<X509Certificate> tlsRoots) {
+    Endpoint {
+      tlsRoots = List.copyOf(tlsRoots);
+    }
+
+    @Override
+    public String toString() {
+      return address;
+    }
+  }
+
   private final String channelId;
   private final SignedEnvelopes requests;
   private final Clock clock;
+  private final OrdererClientTls tls;
   private volatile ManagedChannel connection;
 
-  /** @param clock stamps the Deliver requests (the node's clock) */
-  BlockPuller(String channelId, SignedEnvelopes requests, Clock clock) {
+  /**
+   * @param clock stamps the Deliver requests (the node's clock)
+   * @param tls the TLS to dial with, or null to dial in plaintext (the node's own client listener
+   *     has no TLS: jorderer's plaintext networks, never Fabric's)
+   */
+  BlockPuller(String channelId, SignedEnvelopes requests, Clock clock, OrdererClientTls tls) {
     this.channelId = channelId;
     this.requests = requests;
     this.clock = clock;
+    this.tls = tls;
   }
 
   /**
@@ -55,11 +87,19 @@ final class BlockPuller {
    * @throws IllegalStateException when the orderer ends the stream, answers a status, fails, or is
    *     idle too long; or when {@code accept} throws
    */
-  void pull(String endpoint, long from, long to, Duration idle, BooleanSupplier running, Consumer<Block> accept)
+  void pull(Endpoint endpoint, long from, long to, Duration idle, BooleanSupplier running, Consumer<Block> accept)
       throws InterruptedException {
     LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>(64);
-    ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint).usePlaintext()
-        .maxInboundMessageSize(Integer.MAX_VALUE).build();
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(endpoint.address())
+        .maxInboundMessageSize(Integer.MAX_VALUE);
+    if (tls == null) {
+      builder.usePlaintext();
+    } else if (endpoint.tlsRoots().isEmpty()) {
+      throw new IllegalStateException(endpoint + ": its orderer organization has no TLS root CA to check it by");
+    } else {
+      builder.sslContext(tls.context(endpoint.tlsRoots()));
+    }
+    ManagedChannel channel = builder.build();
     connection = channel;
     try {
       StreamObserver<Envelope> stream = AtomicBroadcastGrpc.newStub(channel).deliver(new StreamObserver<>() {
@@ -78,8 +118,7 @@ final class BlockPuller {
           putQuietly(responses, "closed");
         }
       });
-      stream.onNext(requests.seek(channelId,
-          SeekPositions.seek(SeekPositions.specified(from), SeekPositions.specified(to)), clock.instant()));
+      stream.onNext(seek(from, to));
       log.info("[channel: {}] Pulling blocks from {} starting at block {}", channelId, endpoint, from);
       long idleSince = System.nanoTime();
       while (running.getAsBoolean()) {
@@ -99,7 +138,7 @@ final class BlockPuller {
         } else if (next instanceof DeliverResponse response) {
           throw new IllegalStateException(endpoint + " answered " + response.getStatus());
         } else if (next instanceof Throwable t) {
-          throw new IllegalStateException(endpoint + ": " + io.grpc.Status.fromThrowable(t));
+          throw new IllegalStateException(endpoint + ": " + describe(io.grpc.Status.fromThrowable(t)));
         } else {
           throw new IllegalStateException(endpoint + " ended the stream");
         }
@@ -107,6 +146,22 @@ final class BlockPuller {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /** A status in one line: its code, description and innermost cause (a TLS alert, a refused connection). */
+  private static String describe(io.grpc.Status status) {
+    StringBuilder out = new StringBuilder(status.getCode().name());
+    if (status.getDescription() != null) {
+      out.append(": ").append(status.getDescription());
+    }
+    Throwable cause = status.getCause();
+    while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    if (cause != null) {
+      out.append(" (").append(cause.getClass().getSimpleName()).append(": ").append(cause.getMessage()).append(')');
+    }
+    return out.toString();
   }
 
   /** Ends the pull under way, if any (its stream fails at once). */
@@ -117,16 +172,71 @@ final class BlockPuller {
     }
   }
 
-  /** The orderer organizations' endpoints, then the channel-level OrdererAddresses (deprecated). */
-  static List<String> endpoints(ChannelConfig config) {
-    Set<String> out = new LinkedHashSet<>();
+  /**
+   * The Deliver request for blocks {@code from} to {@code to}, signed by this node. Over TLS its
+   * channel header carries the SHA-256 of the client certificate (Fabric's
+   * {@code CreateSignedEnvelopeWithTLSBinding}, as its {@code BlockPuller} sends it).
+   */
+  private Envelope seek(long from, long to) {
+    var seek = SeekPositions.seek(SeekPositions.specified(from), SeekPositions.specified(to));
+    if (tls == null) {
+      return requests.seek(channelId, seek, clock.instant());
+    }
+    Instant now = clock.instant();
+    ChannelHeader header = ChannelHeader.newBuilder()
+        .setType(HeaderType.DELIVER_SEEK_INFO_VALUE)
+        .setChannelId(channelId)
+        .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+        .setTlsCertHash(ByteString.copyFrom(tls.certificateHash()))
+        .build();
+    return requests.sign(header, seek.toByteString());
+  }
+
+  /**
+   * Where a channel's blocks are pulled from, as Fabric's {@code EndpointconfigFromConfigBlock}
+   * lists them: the orderer organizations' endpoints, each with its organization's TLS root and
+   * intermediate CAs; only when no organization lists one, the channel-level OrdererAddresses
+   * (deprecated), each with every orderer organization's CAs.
+   */
+  static List<Endpoint> endpoints(ChannelConfig config) {
+    List<Endpoint> perOrganization = new ArrayList<>();
+    List<X509Certificate> every = new ArrayList<>();
     config.orderer().map(OrdererConfig::organizations).ifPresent(orgs -> {
       for (OrganizationConfig org : orgs.values()) {
-        out.addAll(org.endpoints());
+        List<X509Certificate> cas = tlsCas(org);
+        every.addAll(cas);
+        for (String address : new LinkedHashSet<>(org.endpoints())) {
+          perOrganization.add(new Endpoint(address, cas));
+        }
       }
     });
-    config.ordererAddresses().ifPresent(a -> out.addAll(a.addresses()));
-    return new ArrayList<>(out);
+    if (!perOrganization.isEmpty()) {
+      return perOrganization;
+    }
+    List<Endpoint> global = new ArrayList<>();
+    config.ordererAddresses().ifPresent(a -> new LinkedHashSet<>(a.addresses())
+        .forEach(address -> global.add(new Endpoint(address, every))));
+    return global;
+  }
+
+  /** An organization's TLS intermediate and root CAs (its MSP's {@code tls_intermediate_certs}, {@code tls_root_certs}). */
+  private static List<X509Certificate> tlsCas(OrganizationConfig org) {
+    List<X509Certificate> out = new ArrayList<>();
+    try {
+      FabricMSPConfig msp = FabricMSPConfig.parseFrom(org.msp().getConfig());
+      CertificateFactory factory = CertificateFactory.getInstance("X.509");
+      List<ByteString> pems = new ArrayList<>(msp.getTlsIntermediateCertsList());
+      pems.addAll(msp.getTlsRootCertsList());
+      for (ByteString pem : pems) {
+        for (Certificate c : factory.generateCertificates(new ByteArrayInputStream(pem.toByteArray()))) {
+          out.add((X509Certificate) c);
+        }
+      }
+    } catch (InvalidProtocolBufferException | CertificateException e) {
+      log.warn("Orderer organization {}: cannot read its TLS CAs ({}); its endpoints cannot be dialed over TLS",
+          org.name(), e.getMessage());
+    }
+    return out;
   }
 
   private static void putQuietly(LinkedBlockingQueue<Object> queue, Object item) {

@@ -22,9 +22,16 @@ import org.jorderer.consensus.Consenters;
  * @param signer the orderer's identity: signs blocks and the CONFIG envelopes made from updates
  * @param clock the time of the expiry filter and of CONFIG envelopes (fixed in tests)
  * @param expirationChecks {@code !General.Authentication.NoExpirationChecks}
+ * @param pullTls how followers dial other orderers to pull blocks, or null for plaintext
  */
 public record ChainFactory(Consenters consenters, LocalSigner signer, ConsensusMetrics metrics, Clock clock,
-    boolean expirationChecks) {
+    boolean expirationChecks, OrdererClientTls pullTls) {
+
+  /** Followers pull in plaintext. */
+  public ChainFactory(Consenters consenters, LocalSigner signer, ConsensusMetrics metrics, Clock clock,
+      boolean expirationChecks) {
+    this(consenters, signer, metrics, clock, expirationChecks, null);
+  }
 
   public ChainFactory {
     Objects.requireNonNull(consenters, "consenters");

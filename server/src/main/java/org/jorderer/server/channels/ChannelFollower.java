@@ -41,7 +41,7 @@ final class ChannelFollower implements AutoCloseable {
   /** @param clock the node's clock, which stamps the follower's Deliver requests */
   ChannelFollower(String channelId, BlockStore ledger, Block joinBlock, CryptoProvider crypto, LocalSigner signer,
       java.time.Clock clock) {
-    this(channelId, ledger, joinBlock, crypto, signer, clock, () -> {});
+    this(channelId, ledger, joinBlock, crypto, signer, clock, null, () -> {});
   }
 
   /**
@@ -50,16 +50,17 @@ final class ChannelFollower implements AutoCloseable {
    * @param configHeld run on the follower's thread once the join block is held and after each
    *     later config block is appended, so the registry can make the node a consenter when a config
    *     names it (Fabric's follower: {@code SwitchFollowerToChain})
+   * @param tls how to dial the orderers, or null for plaintext
    */
   ChannelFollower(String channelId, BlockStore ledger, Block joinBlock, CryptoProvider crypto, LocalSigner signer,
-      java.time.Clock clock, Runnable configHeld) {
+      java.time.Clock clock, OrdererClientTls tls, Runnable configHeld) {
     this.configHeld = configHeld;
     this.clock = clock;
     this.channelId = channelId;
     this.ledger = ledger;
     this.joinBlock = joinBlock;
     this.crypto = crypto;
-    this.puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock);
+    this.puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock, tls);
     this.thread = new Thread(this::run, "follower-" + channelId);
     this.thread.setDaemon(true);
   }
@@ -101,12 +102,12 @@ final class ChannelFollower implements AutoCloseable {
     }
     int attempt = 0;
     while (running && failure == null) {
-      List<String> endpoints = BlockPuller.endpoints(config != null ? config : joinConfig);
+      List<BlockPuller.Endpoint> endpoints = BlockPuller.endpoints(config != null ? config : joinConfig);
       if (endpoints.isEmpty()) {
         fail("the channel config names no orderer endpoint to pull blocks from");
         return;
       }
-      String endpoint = endpoints.get(attempt++ % endpoints.size());
+      BlockPuller.Endpoint endpoint = endpoints.get(attempt++ % endpoints.size());
       try {
         pull(endpoint);
       } catch (InterruptedException e) {
@@ -120,7 +121,7 @@ final class ChannelFollower implements AutoCloseable {
     }
   }
 
-  private void pull(String endpoint) throws InterruptedException {
+  private void pull(BlockPuller.Endpoint endpoint) throws InterruptedException {
     puller.pull(endpoint, ledger.height(), -1, null, () -> running && failure == null, this::accept);
   }
 

@@ -330,7 +330,7 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   }
 
   private void startFollower(String channelId, BlockStore store, Block joinBlock) {
-    ChannelFollower follower = new ChannelFollower(channelId, store, joinBlock, crypto, signer, chains.clock(),
+    ChannelFollower follower = new ChannelFollower(channelId, store, joinBlock, crypto, signer, chains.clock(), chains.pullTls(),
         () -> schedule(() -> switchToConsenter(channelId)));
     followers.put(channelId, follower);
     follower.start();

@@ -32,25 +32,35 @@ public final class DeliverBlockSource implements BlockSource {
 
   private final LocalSigner signer;
   private final Clock clock;
+  private final OrdererClientTls tls;
 
   /**
    * @param signer this node's identity, signing its Deliver requests
    * @param clock stamps those requests (the node's clock)
    */
   public DeliverBlockSource(LocalSigner signer, Clock clock) {
+    this(signer, clock, null);
+  }
+
+  /**
+   * @param tls how to dial the orderers (docs/operating.md, "Pulling blocks from other
+   *     orderers"), or null for plaintext
+   */
+  public DeliverBlockSource(LocalSigner signer, Clock clock, OrdererClientTls tls) {
     this.signer = Objects.requireNonNull(signer, "signer");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.tls = tls;
   }
 
   @Override
   public void pull(String channelId, Block last, ChannelConfig config, long to, Consumer<Block> accept)
       throws InterruptedException {
     PulledBlockVerifier verifier = new PulledBlockVerifier(channelId, last, config, signer.crypto());
-    BlockPuller puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock);
+    BlockPuller puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock, tls);
     String lastFailure = "the channel config names no orderer endpoint";
     for (int round = 0; round < ROUNDS && verifier.next() <= to; round++) {
-      List<String> endpoints = BlockPuller.endpoints(verifier.config());
-      for (String endpoint : endpoints) {
+      List<BlockPuller.Endpoint> endpoints = BlockPuller.endpoints(verifier.config());
+      for (BlockPuller.Endpoint endpoint : endpoints) {
         if (verifier.next() > to) {
           break;
         }
