@@ -91,8 +91,14 @@ class RaftClusterRestartTest {
           .isEqualTo(exitCode);
     }
 
+    // New connections: the old ones may be waiting out gRPC's reconnect backoff from while the
+    // nodes were down.
+    connections.forEach(ManagedChannel::shutdownNow);
+    connections.clear();
     for (LocalCluster.Node node : cluster.nodes()) {
       processes.set(node.index(), NodeProcess.start(node));
+      connections.add(NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext()
+          .maxInboundMessageSize(Integer.MAX_VALUE).build());
     }
     for (LocalCluster.Node node : cluster.nodes()) {
       NodeProcess process = processes.get(node.index());
