@@ -3,8 +3,6 @@ package org.jorderer.cli;
 import static org.jorderer.cli.NodeProcess.awaitLeader;
 import static org.jorderer.cli.NodeProcess.firstLeaderLineAfter;
 import static org.jorderer.cli.OrdererCalls.broadcast;
-import static org.jorderer.cli.OrdererCalls.deliverAll;
-import static org.jorderer.cli.OrdererCalls.txCounts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -18,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
