@@ -7,5 +7,6 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure a node: Deliver catch-up, waiting streams and fan-out; Broadcast throughput and latency.",
-    subcommands = {BenchFillCommand.class, BenchDeliverCommand.class, BenchBroadcastCommand.class})
+    subcommands = {BenchFillCommand.class, BenchDeliverCommand.class, BenchBroadcastCommand.class,
+        BenchFailoverCommand.class})
 final class BenchCommand {}

@@ -94,4 +94,25 @@ class BenchCommandTest {
       assertThat(Integer.parseInt(toDelivery.group(3))).isGreaterThanOrEqualTo(Integer.parseInt(toDelivery.group(1)));
     }
   }
+
+  @Test
+  void benchFailoverReportsTheLongestGapAndFindsEveryAcknowledgedEnvelopeInTheLedger() throws Exception {
+    Path data = dir.resolve("data");
+    try (StartCommandTest.Running node = StartCommandTest.Running.start(data)) {
+      String address = "127.0.0.1:" + node.orderer().port();
+      assertThat(run("bench", "failover", "--seconds", "2", "--streams", "2", "--window", "10", "--size", "64",
+          "--address", address, "--check", address, "--msp-dir", data.resolve("admin-msp").toString()))
+          .as(cli.out() + "\n" + cli.err()).isZero();
+      String out = cli.out();
+      assertThat(out).startsWith("streaming: first SUCCESS at epoch ms ");
+      Matcher answered = Pattern.compile("failover: (\\d+) envelopes answered over 2 streams in 2 s; statuses \\{SUCCESS=(\\d+)\\}")
+          .matcher(out);
+      assertThat(answered.find()).as(out).isTrue();
+      assertThat(answered.group(2)).isEqualTo(answered.group(1));
+      Matcher gap = Pattern.compile("longest_gap_ms=(\\d+) gap_from_epoch_ms=(\\d+) gap_to_epoch_ms=(\\d+)").matcher(out);
+      assertThat(gap.find()).as(out).isTrue();
+      assertThat(Long.parseLong(gap.group(3)) - Long.parseLong(gap.group(2))).isEqualTo(Long.parseLong(gap.group(1)));
+      assertThat(out).contains("ledger " + address + " acknowledged=" + answered.group(2) + " missing=0 repeated=0");
+    }
+  }
 }

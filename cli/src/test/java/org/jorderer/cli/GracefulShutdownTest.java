@@ -7,9 +7,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,8 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
@@ -45,26 +40,10 @@ class GracefulShutdownTest {
   @Test
   void sigtermUnderLoadLosesNoAcknowledgedEnvelope() throws Exception {
     Path data = dir.resolve("data");
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process node = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Jorderer.class.getName(),
-        "start", "--data", data.toString(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-        "--operations-listen", "127.0.0.1:0")
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-    try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-      // The node binds port 0 and says which port it got: no probe-then-close race with other tests.
-      // Logback may print its own status lines first (it warns that logback-test.xml is on the
-      // classpath twice); the node's first line of its own is the one that matters.
-      String serving = out.readLine();
-      while (serving != null && !serving.startsWith("jorderer is serving")) {
-        serving = out.readLine();
-      }
-      assertThat(serving).startsWith("jorderer is serving");
-      Matcher bound = Pattern.compile("serving on 127\\.0\\.0\\.1:(\\d+) ").matcher(serving);
-      assertThat(bound.find()).as(serving).isTrue();
-      int port = Integer.parseInt(bound.group(1));
+    // The node binds port 0 and says which port it got: no probe-then-close race with other tests.
+    try (NodeProcess node = NodeProcess.startOnAnyPort(data, dir.resolve("node.log"))) {
+      int port = node.servingPort();
 
       SignedEnvelopes envelopes = new SignedEnvelopes(LocalSigner.load(data.resolve("admin-msp"), "JordererMSP"));
       ManagedChannel connection = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
@@ -82,17 +61,12 @@ class GracefulShutdownTest {
           Thread.sleep(5);
         }
         assertThat(acknowledged).as("load is flowing when the signal arrives").hasSizeGreaterThanOrEqualTo(1_000);
-        new ProcessBuilder("kill", "-TERM", Long.toString(node.pid())).start().waitFor();
-        assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the node stops").isTrue();
+        node.signal("TERM");
+        assertThat(node.process.waitFor(60, TimeUnit.SECONDS)).as("the node stops").isTrue();
       } finally {
         connection.shutdownNow();
       }
-
-    } finally {
-      if (node.isAlive()) { // a failed assertion must not leave the node running
-        node.destroyForcibly();
-      }
-    }
+    } // closing the node kills it if a failed assertion left it running
 
     Set<String> stored = new HashSet<>();
     try (LedgerDirectory ledgers = LedgerDirectory.open(data.resolve("ledger"), LedgerOptions.defaults())) {

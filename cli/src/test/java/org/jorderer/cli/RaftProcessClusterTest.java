@@ -1,5 +1,8 @@
 package org.jorderer.cli;
 
+import static org.jorderer.cli.NodeProcess.awaitLeader;
+import static org.jorderer.cli.NodeProcess.firstLeaderLineAfter;
+import static org.jorderer.cli.OrdererCalls.broadcast;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -7,33 +10,21 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.DeliverResponse;
-import org.jorderer.channel.envelope.SeekPositions;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.msp.LocalSigner;
 import org.junit.jupiter.api.AfterEach;
@@ -57,11 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the tail of each node's log.
  */
 class RaftProcessClusterTest {
-  private static final Pattern LEADER = Pattern.compile("Raft leader of group \\S+ is now (\\S+)( \\(this node\\))?");
-
   @TempDir Path dir;
 
-  private final List<Process> processes = new ArrayList<>();
+  private final List<NodeProcess> processes = new ArrayList<>();
   private final List<ManagedChannel> connections = new ArrayList<>();
 
   private LocalCluster cluster;
@@ -75,18 +64,14 @@ class RaftProcessClusterTest {
   @AfterEach
   void stopEverything() throws Exception {
     if (cluster != null && Boolean.getBoolean("raft.process.logs")) {
-      for (LocalCluster.Node node : cluster.nodes()) {
-        List<String> lines = Files.readAllLines(node.log());
-        System.out.println("---- node " + node.index() + " log tail");
-        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
+      for (NodeProcess process : processes) {
+        System.out.println("---- " + process.log + " tail");
+        System.out.println(process.logTail(40));
       }
     }
     connections.forEach(ManagedChannel::shutdownNow);
-    for (Process process : processes) {
-      if (process.isAlive()) {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
-      }
+    for (NodeProcess process : processes) {
+      process.close();
     }
   }
 
@@ -96,10 +81,10 @@ class RaftProcessClusterTest {
     cluster = LocalCluster.create(dir.resolve("cluster"), 3, "mychannel", Duration.ofMillis(50), 100,
         Duration.ofMillis(200));
     for (LocalCluster.Node node : cluster.nodes()) {
-      processes.add(DevClusterCommand.start(node));
+      processes.add(NodeProcess.start(node));
     }
     for (LocalCluster.Node node : cluster.nodes()) {
-      DevClusterCommand.awaitServing(node, processes.get(node.index()), 0, Duration.ofSeconds(90));
+      processes.get(node.index()).awaitServing(Duration.ofSeconds(90));
       assertThat(DevClusterCommand.joinIfNeeded(node, cluster.channel(), cluster.genesisBlock()))
           .startsWith("joined mychannel");
       connections.add(NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext()
@@ -138,12 +123,10 @@ class RaftProcessClusterTest {
     }
     assertThat(acknowledged.size()).as("load flows before the kill").isGreaterThanOrEqualTo(360);
     phase(acknowledged.size() + " acknowledged; killing the leader");
-    Process leaderProcess = processes.get(leader);
+    NodeProcess leaderProcess = processes.get(leader);
     long killedAtMillis = System.currentTimeMillis();
     killedAt.set(System.nanoTime());
-    new ProcessBuilder("kill", "-KILL", Long.toString(leaderProcess.pid())).start().waitFor();
-    assertThat(leaderProcess.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(leaderProcess.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+    assertThat(leaderProcess.kill()).as("killed by SIGKILL").isEqualTo(128 + 9);
 
     List<Integer> survivors = new ArrayList<>(List.of(0, 1, 2));
     survivors.remove(Integer.valueOf(leader));
@@ -186,12 +169,10 @@ class RaftProcessClusterTest {
     phase("survivors identical");
     // The killed node restarts on its data and catches up to the same blocks.
     LocalCluster.Node killed = cluster.nodes().get(leader);
-    long logged = Files.size(killed.log());
-    Process restarted = DevClusterCommand.start(killed);
+    NodeProcess restarted = NodeProcess.start(killed);
     processes.set(leader, restarted);
-    DevClusterCommand.awaitServing(killed, restarted, logged, Duration.ofSeconds(90));
-    assertThat(new String(Files.readAllBytes(killed.log()), StandardCharsets.UTF_8).substring((int) logged))
-        .contains("channels: mychannel (height");
+    restarted.awaitServing(Duration.ofSeconds(90));
+    assertThat(restarted.logSinceStart()).contains("channels: mychannel (height");
     List<List<Block>> all = awaitIdenticalLedgers(cluster, client, List.of(0, 1, 2), acknowledged);
     assertThat(all.get(0).subList(0, afterKill.get(0).size())).as("the same blocks as before the restart")
         .isEqualTo(afterKill.get(0));
@@ -204,162 +185,7 @@ class RaftProcessClusterTest {
    */
   private List<List<Block>> awaitIdenticalLedgers(LocalCluster cluster, SignedEnvelopes client, List<Integer> nodes,
       Set<String> acknowledged) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    List<List<Block>> ledgers = new ArrayList<>();
-    while (true) {
-      ledgers.clear();
-      boolean complete = true;
-      for (int i : nodes) {
-        List<Block> blocks = deliverAll(connections.get(i), client, cluster.channel());
-        ledgers.add(blocks);
-        Map<String, Integer> counts = txCounts(blocks);
-        complete &= counts.keySet().containsAll(acknowledged);
-      }
-      int height = ledgers.get(0).size();
-      complete &= ledgers.stream().allMatch(l -> l.size() == height);
-      if (complete || System.nanoTime() > deadline) {
-        break;
-      }
-      Thread.sleep(200);
-    }
-    for (int k = 0; k < nodes.size(); k++) {
-      Map<String, Integer> counts = txCounts(ledgers.get(k));
-      assertThat(counts.keySet()).as("node %d holds every acknowledged envelope", nodes.get(k))
-          .containsAll(acknowledged);
-      assertThat(counts.values()).as("node %d holds each envelope once", nodes.get(k)).allMatch(c -> c == 1);
-      assertThat(ledgers.get(k)).as("node %d serves the same headers and data as node %d", nodes.get(k), nodes.get(0))
-          .isEqualTo(ledgers.get(0));
-    }
-    return ledgers;
-  }
-
-  private static Map<String, Integer> txCounts(List<Block> blocks) throws Exception {
-    Map<String, Integer> counts = new HashMap<>();
-    for (Block block : blocks.subList(1, blocks.size())) {
-      for (ByteString data : block.getData().getDataList()) {
-        Payload payload = Payload.parseFrom(Envelope.parseFrom(data).getPayload());
-        counts.merge(ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getTxId(), 1, Integer::sum);
-      }
-    }
-    return counts;
-  }
-
-  /** Blocks 0 to the newest, headers and data only (each node signs its own copy). */
-  private static List<Block> deliverAll(ManagedChannel connection, SignedEnvelopes client, String channel)
-      throws Exception {
-    List<Block> newest = deliver(connection, client.seek(channel,
-        SeekPositions.seek(SeekPositions.NEWEST, SeekPositions.NEWEST), Instant.now()));
-    long last = newest.get(0).getHeader().getNumber();
-    List<Block> blocks = deliver(connection, client.seek(channel,
-        SeekPositions.seek(SeekPositions.OLDEST, SeekPositions.specified(last)), Instant.now()));
-    List<Block> stripped = new ArrayList<>();
-    for (Block block : blocks) {
-      stripped.add(block.toBuilder().clearMetadata().build());
-    }
-    return stripped;
-  }
-
-  private static List<Block> deliver(ManagedChannel connection, Envelope seek) throws Exception {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
-      @Override
-      public void onNext(DeliverResponse response) {
-        responses.add(response);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        responses.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    requests.onNext(seek);
-    List<Block> blocks = new ArrayList<>();
-    while (true) {
-      Object next = responses.poll(30, TimeUnit.SECONDS);
-      assertThat(next).as("Deliver answers").isNotNull().isInstanceOf(DeliverResponse.class);
-      DeliverResponse response = (DeliverResponse) next;
-      if (response.hasBlock()) {
-        blocks.add(response.getBlock());
-      } else {
-        assertThat(response.getStatus()).isEqualTo(Status.SUCCESS);
-        requests.onCompleted();
-        return blocks;
-      }
-    }
-  }
-
-  private static List<BroadcastResponse> broadcast(ManagedChannel connection, List<SignedEnvelopes.SignedEnvelope> batch)
-      throws Exception {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).broadcast(new StreamObserver<>() {
-      @Override
-      public void onNext(BroadcastResponse response) {
-        responses.add(response);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        responses.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    batch.forEach(e -> requests.onNext(e.envelope()));
-    List<BroadcastResponse> answers = new ArrayList<>();
-    for (int n = 0; n < batch.size(); n++) {
-      Object next = responses.poll(60, TimeUnit.SECONDS);
-      assertThat(next).as("Broadcast answers").isNotNull().isInstanceOf(BroadcastResponse.class);
-      answers.add((BroadcastResponse) next);
-    }
-    requests.onCompleted();
-    return answers;
-  }
-
-  /**
-   * When the node first logged a leader (Fabric's "Raft leader changed") at or after
-   * {@code sinceMillis}, by the log line's timestamp (same machine, same clock).
-   */
-  private static long firstLeaderLineAfter(LocalCluster.Node node, long sinceMillis) throws Exception {
-    java.time.format.DateTimeFormatter format = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
-    for (String line : Files.readAllLines(node.log(), StandardCharsets.UTF_8)) {
-      if (line.length() > 23 && LEADER.matcher(line).find()) {
-        long at = java.time.LocalDateTime.parse(line.substring(0, 23), format).atZone(java.time.ZoneId.systemDefault())
-            .toInstant().toEpochMilli();
-        if (at >= sinceMillis) {
-          return at;
-        }
-      }
-    }
-    throw new AssertionError("node " + node.index() + " logged no leader after the kill");
-  }
-
-  /** The node whose log says it became the leader last, once the others' logs name it too. */
-  private static int awaitLeader(LocalCluster cluster) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      String[] last = new String[cluster.nodes().size()];
-      int self = -1;
-      for (LocalCluster.Node node : cluster.nodes()) {
-        Matcher m = LEADER.matcher(Files.readString(node.log(), StandardCharsets.UTF_8));
-        boolean leads = false;
-        while (m.find()) {
-          last[node.index()] = m.group(1);
-          leads = m.group(2) != null; // the node's latest line decides
-        }
-        if (leads) {
-          self = node.index();
-        }
-      }
-      if (self >= 0 && java.util.Arrays.stream(last).allMatch(l -> l != null && l.equals(last[0]))) {
-        return self;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no node logged that it leads the channel");
+    return OrdererCalls.awaitIdenticalLedgers(connections, cluster.channel(), client, nodes, acknowledged);
   }
 
   /** One Broadcast stream sending as fast as flow control allows; records SUCCESS answers and timing after the kill. */
