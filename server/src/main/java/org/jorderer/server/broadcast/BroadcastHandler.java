@@ -57,9 +57,9 @@ public final class BroadcastHandler {
    * server's CPU on the executor: waking an executor thread for each message, then the event loop
    * for each answer, flushed on its own. On the event loop an answer is queued without a wake-up,
    * and the answers queued in one pass of the loop leave in one flush. Fairness between streams
-   * is {@link BroadcastStream}'s: it asks for its next message in a task of its own on the loop,
-   * so streams take turns, one envelope each (docs/performance.md, "Broadcast on the event loop,
-   * fairly").
+   * is {@link BroadcastStream}'s: after {@code BroadcastStream.TURN} envelopes in a row it asks
+   * for its next message in a task of its own at the end of the loop's queue, so streams take
+   * turns (docs/performance.md, "Broadcast on the event loop, fairly").
    */
   public ServerCallExecutorSupplier callExecutors() {
     return new ServerCallExecutorSupplier() {
