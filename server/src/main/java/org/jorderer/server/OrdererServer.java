@@ -91,6 +91,7 @@ public final class OrdererServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true);
     Server server = builder
         .executor(executor)
+        .callExecutor(broadcast.callExecutors()) // Broadcast's calls on the transport thread
         .maxInboundMessageSize(settings.maxRecvMessageBytes())
         .addService(atomicBroadcast)
         .build();

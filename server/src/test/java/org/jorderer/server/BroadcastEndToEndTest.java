@@ -139,12 +139,19 @@ class BroadcastEndToEndTest {
       // its capacity, not beyond.
       Object ledgerWriteLock = writeLockOf(channel.ledger());
       synchronized (ledgerWriteLock) {
+        // Every client connected before any sends, and the sends interleaved: the clients are
+        // fast at the same time. (Sent one client after the other, the first could have all its
+        // envelopes accepted, up to the queue's capacity plus the ordering loop's first batch,
+        // before the last had connected: nothing would be left to hold it back.)
         for (int s = 0; s < streams; s++) {
-          BroadcastClient client = new BroadcastClient(orderer.connect());
-          clients.add(client);
-          for (int i = s; i < envelopes.size(); i += streams) {
-            client.send(envelopes.get(i));
-          }
+          io.grpc.ManagedChannel connection = orderer.connect();
+          connection.getState(true);
+          org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS)
+              .until(() -> connection.getState(false) == io.grpc.ConnectivityState.READY);
+          clients.add(new BroadcastClient(connection));
+        }
+        for (int i = 0; i < envelopes.size(); i++) {
+          clients.get(i % streams).send(envelopes.get(i));
         }
         org.awaitility.Awaitility.await().atMost(60, TimeUnit.SECONDS)
             .until(() -> chain.waitingHandOffs() == streams);

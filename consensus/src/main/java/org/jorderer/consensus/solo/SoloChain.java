@@ -199,10 +199,13 @@ public final class SoloChain implements Chain, LedgerStall {
       return false;
     }
     if (stalled == null) {
-      stalled = "cannot order now: the ledger of channel " + channelId + " cannot be written (" + why + "); retrying";
+      String reason = "cannot order now: the ledger of channel " + channelId + " cannot be written (" + why + "); retrying";
+      // The queue refuses before stalled() says so: whoever sees the stall (health checks, tests)
+      // must find offers already refused, not accepted in the gap.
+      queue.stall(new ChainStalledException(reason));
+      stalled = reason;
       log.error("[channel: {}] Cannot write block {}: {}; refusing new envelopes and retrying until it can",
           channelId, number, why);
-      queue.stall(new ChainStalledException(stalled));
     }
     long deadline = System.nanoTime() + backoffMillis * 1_000_000L;
     synchronized (lifecycle) {
@@ -221,8 +224,8 @@ public final class SoloChain implements Chain, LedgerStall {
 
   @Override
   public void resumed(long number) {
+    queue.unstall(); // before stalled() says so, as in awaitRetry
     stalled = null;
-    queue.unstall();
     log.info("[channel: {}] Block {} written; the ledger takes writes again and ordering resumes", channelId, number);
   }
 

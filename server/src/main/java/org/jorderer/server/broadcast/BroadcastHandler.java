@@ -1,5 +1,8 @@
 package org.jorderer.server.broadcast;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
@@ -44,6 +47,31 @@ public final class BroadcastHandler {
   public InFlightBytes inFlight() {
     return inFlight;
   }
+
+  /**
+   * Where gRPC runs each call's callbacks: Broadcast's on the transport thread that read the
+   * message (the connection's event loop), every other method's on the server's executor.
+   *
+   * <p>A Broadcast message's work is CPU only and never waits (its chain answers at once or with a
+   * future), and under Fabric's {@code broadcast_msg} load the hops cost more than a quarter of the
+   * server's CPU on the executor: waking an executor thread for each message, then the event loop
+   * for each answer, flushed on its own. On the event loop an answer is queued without a wake-up,
+   * and the answers queued in one pass of the loop leave in one flush. Fairness between streams
+   * is {@link BroadcastStream}'s: after {@code BroadcastStream.TURN} envelopes in a row it asks
+   * for its next message in a task of its own at the end of the loop's queue, so streams take
+   * turns (docs/performance.md, "Broadcast on the event loop, fairly").
+   */
+  public ServerCallExecutorSupplier callExecutors() {
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+        return BROADCAST.equals(call.getMethodDescriptor().getFullMethodName()) ? SAME_THREAD : null;
+      }
+    };
+  }
+
+  private static final String BROADCAST = AtomicBroadcastGrpc.getBroadcastMethod().getFullMethodName();
+  private static final Executor SAME_THREAD = Runnable::run;
 
   /** {@code /orderer.AtomicBroadcast/Broadcast}, ready to add to a service definition. */
   public ServerMethodDefinition<Envelope, BroadcastResponse> methodDefinition() {
