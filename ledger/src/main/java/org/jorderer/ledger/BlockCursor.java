@@ -27,7 +27,18 @@ public final class BlockCursor implements AutoCloseable {
     return nextNumber;
   }
 
-  public synchronized CompletableFuture<StoredBlock> next() {
+  public CompletableFuture<StoredBlock> next() {
+    return next(null);
+  }
+
+  /**
+   * As {@link #next()}, but a block already stored is read into {@code into} (see
+   * {@link BlockReadBuffer}): the block the future completes with at once is then a view of that
+   * buffer, valid until its next read. A block not appended yet completes the future later with
+   * the appended block itself, shared by every cursor that waited for it; {@code into} is not
+   * touched then.
+   */
+  public synchronized CompletableFuture<StoredBlock> next(BlockReadBuffer into) {
     if (closed) {
       return CompletableFuture.failedFuture(new LedgerClosedException("cursor closed"));
     }
@@ -35,7 +46,7 @@ public final class BlockCursor implements AutoCloseable {
       throw new IllegalStateException("the previous next() has not completed");
     }
     long number = nextNumber;
-    CompletableFuture<StoredBlock> result = store.readOrAwait(number);
+    CompletableFuture<StoredBlock> result = store.readOrAwait(number, into);
     nextNumber = number + 1;
     pending = result;
     return result;

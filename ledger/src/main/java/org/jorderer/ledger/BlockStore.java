@@ -223,6 +223,15 @@ public final class BlockStore implements AutoCloseable {
 
   /** The stored bytes of block {@code number}. */
   public StoredBlock read(long number) {
+    return read(number, null);
+  }
+
+  /**
+   * The stored bytes of block {@code number}, read into {@code into} when the block is copied out
+   * of its file (without mapped reads): the result is then a view of that buffer, valid until its
+   * next read. With {@code into} null, as {@link #read(long)}.
+   */
+  public StoredBlock read(long number, BlockReadBuffer into) {
     checkOpen();
     if (number < firstNumber || number >= height) {
       throw new BlockNotFoundException(
@@ -232,7 +241,7 @@ public final class BlockStore implements AutoCloseable {
     if (entry == null) {
       throw new LedgerClosedException("block store closed");
     }
-    return new StoredBlock(number, entry.getValue().read(number, options.verifyChecksumOnRead(), options.mappedReads()));
+    return new StoredBlock(number, entry.getValue().read(number, options.verifyChecksumOnRead(), options.mappedReads(), into));
   }
 
   /** {@link #read} and parse, for callers that need the fields. */
@@ -251,7 +260,7 @@ public final class BlockStore implements AutoCloseable {
     return waiters.size();
   }
 
-  CompletableFuture<StoredBlock> readOrAwait(long number) {
+  CompletableFuture<StoredBlock> readOrAwait(long number, BlockReadBuffer into) {
     if (number < firstNumber) {
       return CompletableFuture.failedFuture(
           new BlockNotFoundException("block " + number + " is older than the first retained block " + firstNumber));
@@ -261,7 +270,7 @@ public final class BlockStore implements AutoCloseable {
       return waiting;
     }
     try {
-      return CompletableFuture.completedFuture(read(number));
+      return CompletableFuture.completedFuture(read(number, into));
     } catch (LedgerException e) {
       return CompletableFuture.failedFuture(e);
     }

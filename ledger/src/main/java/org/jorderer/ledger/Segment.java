@@ -161,16 +161,24 @@ final class Segment implements AutoCloseable {
    * mapped page stays in the RSS for as long as the page cache holds it).
    */
   ByteBuffer read(long number, boolean verify, boolean mapped) {
+    return read(number, verify, mapped, null);
+  }
+
+  /**
+   * As {@link #read(long, boolean, boolean)}; a copy (an unmapped read) goes into {@code into}'s
+   * array when it is not null, instead of into a new array.
+   */
+  ByteBuffer read(long number, boolean verify, boolean mapped, BlockReadBuffer into) {
     int i = (int) (number - baseNumber);
     long position = index.position(i);
     int length = index.length(i);
     long end = position + BlockRecord.HEADER_BYTES + length;
     if (!mapped) {
-      return readCopy(number, position, length, verify);
+      return readCopy(number, position, length, verify, into);
     }
     ByteBuffer map = mapCovering(end);
     if (map == null) {
-      return readCopy(number, position, length, verify);
+      return readCopy(number, position, length, verify, into);
     }
     ByteBuffer record = map.duplicate().position((int) position);
     BlockRecord.Header header = BlockRecord.decodeHeader(record);
@@ -212,9 +220,10 @@ final class Segment implements AutoCloseable {
     }
   }
 
-  private ByteBuffer readCopy(long number, long position, int length, boolean verify) {
-    byte[] record = new byte[BlockRecord.HEADER_BYTES + length];
-    ByteBuffer buf = ByteBuffer.wrap(record);
+  private ByteBuffer readCopy(long number, long position, int length, boolean verify, BlockReadBuffer into) {
+    int recordBytes = BlockRecord.HEADER_BYTES + length;
+    byte[] record = into == null ? new byte[recordBytes] : into.claim(recordBytes);
+    ByteBuffer buf = ByteBuffer.wrap(record, 0, recordBytes);
     try {
       while (buf.hasRemaining()) {
         int n = data.read(buf, position + buf.position());

@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jorderer.ledger.BlockCursor;
+import org.jorderer.ledger.BlockReadBuffer;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.ledger.LedgerOptions;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,7 +33,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code cursorScan} reads every block through a cursor and copies it out once (as a sender does);
  * {@code plainScan} reads the same segment files front to back into a 1 MiB buffer and does
  * nothing else, the ceiling for any reader. Both are one op per full pass: MB/s = 256 / (s/op).
- * {@code readByNumber} is the latency of one random {@code read(n)}.
+ * {@code readByNumber} is the latency of one random {@code read(n)}. With {@code reads=copied}
+ * (the node's setting: no memory map, so served blocks do not count in its RSS) each block is one
+ * positional read into a new array; {@code cursorScanReusedBuffer} reads into one reused
+ * {@link BlockReadBuffer} instead, as Deliver does.
  */
 @State(Scope.Benchmark)
 public class ReadBenchmark {
@@ -41,15 +45,19 @@ public class ReadBenchmark {
   @Param({"2048", "1048576"})
   int blockBytes;
 
+  @Param({"mapped", "copied"})
+  String reads;
+
   private Path dir;
   private BlockStore store;
   private List<Path> segmentFiles;
   private final byte[] sink = new byte[2 * 1024 * 1024];
+  private final BlockReadBuffer readBuffer = new BlockReadBuffer(4 * 1024 * 1024);
 
   @Setup(Level.Trial)
   public void fill() throws IOException {
     dir = Files.createTempDirectory(BenchBlocks.workDirectory(), "read");
-    store = BlockStore.open(dir, LedgerOptions.defaults());
+    store = BlockStore.open(dir, LedgerOptions.defaults().withMappedReads(reads.equals("mapped")));
     BenchBlocks blocks = new BenchBlocks(blockBytes, 0, new byte[0]);
     long count = TOTAL_BYTES / blockBytes;
     List<byte[]> batch = new ArrayList<>();
@@ -87,6 +95,23 @@ public class ReadBenchmark {
     try (BlockCursor cursor = store.cursor(0)) {
       for (long n = 0; n < height; n++) {
         ByteBuffer block = cursor.next().get().bytes();
+        int size = block.remaining();
+        block.get(sink, 0, size);
+        bytes += size;
+      }
+    }
+    return bytes;
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  public long cursorScanReusedBuffer() throws InterruptedException, ExecutionException {
+    long bytes = 0;
+    long height = store.height();
+    try (BlockCursor cursor = store.cursor(0)) {
+      for (long n = 0; n < height; n++) {
+        ByteBuffer block = cursor.next(readBuffer).get().bytes();
         int size = block.remaining();
         block.get(sink, 0, size);
         bytes += size;

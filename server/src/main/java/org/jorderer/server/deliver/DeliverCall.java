@@ -42,12 +42,14 @@ final class DeliverCall {
     }
   }
 
-  void send(DeliverFrame frame) {
+  /** Sends {@code frame}; false when the call is already over and nothing was sent. */
+  boolean send(DeliverFrame frame) {
     if (closed || call.isCancelled()) {
-      return;
+      return false;
     }
     sendHeadersNow();
     call.sendMessage(frame);
+    return true;
   }
 
   /** Ends the RPC with OK. */

@@ -26,6 +26,7 @@ final class DeliverFrame {
 
   private final byte[] prefix;
   private final ByteBuffer body;
+  private volatile boolean drained; // a stream of this frame was read to its end
 
   private DeliverFrame(byte[] prefix, ByteBuffer body) {
     this.prefix = prefix;
@@ -58,6 +59,18 @@ final class DeliverFrame {
   /** A fresh view of the body, so that a frame can be streamed more than once. */
   ByteBuffer body() {
     return body.duplicate();
+  }
+
+  void markDrained() {
+    drained = true;
+  }
+
+  /**
+   * True once gRPC has read a stream of this frame to its end. A frame whose body is borrowed (a
+   * thread's reused read buffer) must be drained before its sender reads another block.
+   */
+  boolean drained() {
+    return drained;
   }
 
   int size() {

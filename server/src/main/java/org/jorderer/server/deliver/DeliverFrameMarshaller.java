@@ -39,13 +39,21 @@ final class DeliverFrameMarshaller implements MethodDescriptor.Marshaller<Delive
   }
 
   private static final class FrameStream extends InputStream implements Drainable, KnownLength {
+    private final DeliverFrame frame;
     private final byte[] prefix;
     private final ByteBuffer body;
     private int prefixPos;
 
     FrameStream(DeliverFrame frame) {
+      this.frame = frame;
       this.prefix = frame.prefix();
       this.body = frame.body();
+    }
+
+    private void noteEnd() {
+      if (prefixPos == prefix.length && !body.hasRemaining()) {
+        frame.markDrained();
+      }
     }
 
     @Override
@@ -71,6 +79,7 @@ final class DeliverFrameMarshaller implements MethodDescriptor.Marshaller<Delive
           written += n;
         }
       }
+      noteEnd();
       return written;
     }
 
@@ -82,9 +91,16 @@ final class DeliverFrameMarshaller implements MethodDescriptor.Marshaller<Delive
     @Override
     public int read() {
       if (prefixPos < prefix.length) {
-        return prefix[prefixPos++] & 0xff;
+        int b = prefix[prefixPos++] & 0xff;
+        noteEnd();
+        return b;
       }
-      return body.hasRemaining() ? body.get() & 0xff : -1;
+      if (!body.hasRemaining()) {
+        return -1;
+      }
+      int b = body.get() & 0xff;
+      noteEnd();
+      return b;
     }
 
     @Override
@@ -102,6 +118,7 @@ final class DeliverFrameMarshaller implements MethodDescriptor.Marshaller<Delive
       int n = Math.min(len - total, body.remaining());
       body.get(b, off + total, n);
       total += n;
+      noteEnd();
       return total == 0 ? -1 : total;
     }
   }

@@ -22,6 +22,7 @@ import org.hyperledger.fabric.protos.orderer.SeekInfo;
 import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.ledger.BlockCursor;
 import org.jorderer.ledger.BlockNotFoundException;
+import org.jorderer.ledger.BlockReadBuffer;
 import org.jorderer.ledger.LedgerClosedException;
 import org.jorderer.ledger.StoredBlock;
 import org.jorderer.server.EnvelopeMarshaller;
@@ -42,6 +43,22 @@ import org.slf4j.LoggerFactory;
 final class DeliverStream extends ServerCall.Listener<Envelope> {
   private static final Logger log = LoggerFactory.getLogger(DeliverStream.class);
   static final int READY_THRESHOLD_BYTES = 512 * 1024;
+  /**
+   * The largest block read into a thread's reused array; a larger one gets an array of its own.
+   * Enough for the demo channel's 2 MB preferred and most blocks of a 10 MB absolute maximum.
+   */
+  static final int REUSED_READ_BYTES = 4 * 1024 * 1024;
+
+  /**
+   * Each thread that runs streams reads stored blocks into one array of its own, reused from block
+   * to block: a block read for sending is copied into gRPC's buffers before the same thread reads
+   * another (pump sends it at once, and gRPC's framer drains the frame within sendMessage), so a
+   * catch-up allocates and zeroes no array per block and makes no garbage of it. A block that
+   * cannot be sent at once (the transport turned not ready in between) is copied out first.
+   */
+  private static final ThreadLocal<BlockReadBuffer> READ_BUFFER =
+      ThreadLocal.withInitial(() -> new BlockReadBuffer(REUSED_READ_BYTES));
+  private static volatile boolean borrowReadBuffers = true;
 
   private final DeliverHandler handler;
   private final DeliverCall out;
@@ -64,6 +81,7 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
     SeekRange range;
     long number;
     StoredBlock pending; // read, checked, waiting for the transport to be ready
+    boolean pendingBorrowed; // pending is a view of this thread's READ_BUFFER, to send before the next read
     boolean waitingForBlock;
     boolean heldByTransport; // counted in DeliverHandler.streamsHeldByTransport
     Runnable unsubscribeErrored = () -> {};
@@ -310,7 +328,8 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
           r.holdByTransport(true);
           return;
         }
-        CompletableFuture<StoredBlock> next = r.cursor.next();
+        boolean borrow = borrowReadBuffers;
+        CompletableFuture<StoredBlock> next = r.cursor.next(borrow ? READ_BUFFER.get() : null);
         if (!next.isDone()) {
           r.waitingForBlock = true;
           // The headers go now, while nothing else is happening, not with the block: when one block
@@ -329,20 +348,38 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
         if (!accept(r, block)) {
           return;
         }
+        r.pendingBorrowed = borrow;
       }
       if (!out.isReady()) {
+        if (r.pendingBorrowed) {
+          // Kept past this call: the thread's read buffer will hold other blocks by then.
+          r.pending = new StoredBlock(r.pending.number(), ByteBuffer.wrap(r.pending.toByteArray()));
+          r.pendingBorrowed = false;
+        }
         r.holdByTransport(true);
         return; // the onReady handler resumes here
       }
       r.holdByTransport(false);
       StoredBlock block = r.pending;
+      boolean borrowed = r.pendingBorrowed;
       r.pending = null;
+      r.pendingBorrowed = false;
       DeliverFrame frame = frameFor(r, block);
       if (frame.size() > handler.settings.maxSendMessageBytes()) {
         tooLarge(r, block, frame.size());
         return;
       }
-      out.send(frame);
+      boolean sent = out.send(frame);
+      if (borrowed && sent && !frame.drained()) {
+        // gRPC's framer (MessageFramer.writePayload) consumes a message within sendMessage, which
+        // is what lets a block live in a reused buffer. A transport that kept the stream to read
+        // later would read another block's bytes: read into new arrays from then on. (A message
+        // dropped because the call was cancelled at that moment lands here too, harmlessly.)
+        if (borrowReadBuffers) {
+          borrowReadBuffers = false;
+          log.warn("The gRPC transport did not consume a Deliver response when it was sent; blocks are read into new arrays from now on");
+        }
+      }
       handler.metrics.blockSent(r.channelId);
       if (block.number() == r.range.stop()) {
         finish(Status.SUCCESS);
