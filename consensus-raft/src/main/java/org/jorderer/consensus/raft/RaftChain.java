@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One etcdraft channel on this node, a member of the channel's Ratis group.
  *
- * <p>Proposing: Broadcast's envelopes enter a bounded {@link OrderingQueue}; one proposer thread
+ * <p>Proposing: Broadcast's envelopes enter an {@link OrderingQueue} bounded in envelopes and
+ * bytes (beyond either, Broadcast waits for room, as with solo); one proposer thread
  * takes whatever has gathered and proposes it as one Raft entry (config envelopes as entries of
  * their own), with up to {@code maxInflightEntries} proposals under way, so under load many
  * envelopes share an entry. Proposals go through a Ratis client, which finds the leader by itself:
@@ -91,6 +92,11 @@ public final class RaftChain implements Chain {
   private final RaftGroup group;
   private final OrderingQueue<Proposal> queue;
   private final Semaphore inflight;
+  /**
+   * The answers not given yet, from acceptance to commit: a halt drops the queue's envelopes, and
+   * their Broadcast callers must still be answered ({@link #HALTED}).
+   */
+  private final Set<CompletableFuture<Void>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final ErrorSignal errored = new ErrorSignal();
   private final Object lifecycle = new Object();
   private boolean started; // guarded by lifecycle
@@ -133,8 +139,10 @@ public final class RaftChain implements Chain {
     this.consenters = Objects.requireNonNull(consenters, "consenters");
     this.group = consenters.group();
     ClusterSettings settings = node.settings();
-    this.queue = new OrderingQueue<>(settings.queueCapacity(), settings.handOffExecutor(),
-        () -> new ChainHaltedException(HALTED));
+    // Bounded in envelopes and in bytes, as a solo channel's queue: beyond either, Broadcast's
+    // future waits for room (a hand-off), so a client streaming large envelopes is pushed back.
+    this.queue = new OrderingQueue<>(settings.queueCapacity(), settings.queueBytes(), Proposal::bytes,
+        settings.handOffExecutor(), () -> new ChainHaltedException(HALTED));
     this.inflight = new Semaphore(settings.maxInflightEntries());
     this.timing = RaftTiming.of(channelId, consenters.metadata().getOptions(), settings);
     this.leaderWaitNanos = settings.effectiveLeaderWait(timing).toNanos();
@@ -167,7 +175,15 @@ public final class RaftChain implements Chain {
     Objects.requireNonNull(envelope, "envelope");
     Proposal proposal = new Proposal(new RaftEntry.Ordered(envelope, configSequence), config, System.nanoTime(),
         new CompletableFuture<>());
-    CompletableFuture<Void> answered = queue.offer(proposal).thenCompose(accepted -> proposal.committed());
+    unanswered.add(proposal.committed());
+    proposal.committed().whenComplete((ok, failure) -> unanswered.remove(proposal.committed()));
+    CompletableFuture<Void> accepted = queue.offer(proposal);
+    accepted.whenComplete((ok, refused) -> {
+      if (refused != null) {
+        proposal.committed().completeExceptionally(refused); // never queued: nothing left to answer
+      }
+    });
+    CompletableFuture<Void> answered = accepted.thenCompose(ok -> proposal.committed());
     answered.whenComplete((ok, failure) -> {
       if (failure != null) {
         metrics.proposalFailed(); // Fabric counts every Submit that fails
@@ -885,6 +901,11 @@ public final class RaftChain implements Chain {
         log.debug("closing the Raft client of channel {}: {}", channelId, e.toString());
       }
     }
+    // Whatever was accepted and never answered (dropped from the queue by the halt, or its proposal
+    // cut short by the client's close) is answered now; a committed entry may still be applied.
+    for (CompletableFuture<Void> answer : List.copyOf(unanswered)) {
+      answer.completeExceptionally(new ChainHaltedException(HALTED));
+    }
     if (started && removing) {
       node.removeGroup(group.getGroupId());
     }
@@ -939,6 +960,15 @@ public final class RaftChain implements Chain {
   // visible for tests
   ChannelOrdering ordering() {
     return ordering;
+  }
+
+  // visible for tests: envelopes accepted and not yet taken by the proposer, and their bytes
+  int queuedEnvelopes() {
+    return queue.queued();
+  }
+
+  long queuedBytes() {
+    return queue.queuedBytes();
   }
 
   // visible for tests and the block cutter metric's readers
