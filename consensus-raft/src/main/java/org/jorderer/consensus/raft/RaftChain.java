@@ -119,6 +119,14 @@ public final class RaftChain implements Chain {
   private volatile int activeNodeCount;
   /** The leader's own count of active nodes, as it last answered this follower; 0 before. */
   private volatile int leaderActiveNodes;
+
+  /**
+   * What the leader last answered this follower: itself and the followers it heard from recently
+   * (Fabric's followers take the same list from the leader's heartbeats, etcdraft/chain.go).
+   */
+  private record LeaderReport(RaftPeerId leader, List<RaftPeerId> active, long atNanos) {}
+
+  private volatile LeaderReport leaderReport;
   private ScheduledExecutorService leaderView;
   private volatile boolean halting;
   /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
@@ -229,19 +237,35 @@ public final class RaftChain implements Chain {
   }
 
   /**
-   * Fabric's active nodes (etcdraft {@code Tracker}): on the leader, the Fabric ids of itself and
-   * of the members that answered within the election timeout; empty on a node that does not lead
-   * (Fabric's followers learn the list from the leader; Ratis does not pass it on).
+   * Fabric's active nodes (etcdraft {@code ActiveNodes}), what its quorum-loss rule for consenter
+   * changes counts: the Fabric ids of the leader and of the members that answered it within the
+   * election timeout. The leader knows them; a follower has them from the leader, which it asks
+   * every 500 ms (Fabric's followers take them from the leader's heartbeats), so a config update
+   * sent to any node gets the same answer. Empty when this node has no recent answer from the
+   * leader it knows (no leader, or the leader does not answer): the rule is then not judged here.
    */
   Optional<Set<Long>> activeNodes() {
     RaftServer.Division division = node.division(group.getGroupId());
-    if (division == null || !division.getInfo().isLeader()) {
+    if (division == null) {
       return Optional.empty();
+    }
+    List<RaftPeerId> peers = new ArrayList<>();
+    if (division.getInfo().isLeader()) {
+      peers.add(node.id());
+      peers.addAll(recentFollowers(division.getInfo().getRoleInfoProto()));
+    } else {
+      LeaderReport report = leaderReport;
+      RaftPeerId known = leader;
+      long freshNanos = electionTimeoutMax().plusSeconds(1).toNanos();
+      if (report == null || known == null || !report.leader().equals(known)
+          || System.nanoTime() - report.atNanos() > freshNanos) {
+        return Optional.empty();
+      }
+      peers.addAll(report.active());
     }
     ConsenterSet set = current();
     Set<Long> active = new HashSet<>();
-    set.self(node.settings().serverCertificatePem()).ifPresent(m -> active.add(m.id()));
-    for (RaftPeerId peer : recentFollowers(division.getInfo().getRoleInfoProto())) {
+    for (RaftPeerId peer : peers) {
       set.members().stream().filter(m -> m.peerId().equals(peer)).forEach(m -> active.add(m.id()));
     }
     return Optional.of(active);
@@ -726,6 +750,12 @@ public final class RaftChain implements Chain {
     try {
       RoleInfoProto role = asking.getGroupManagementApi(current).info(group.getGroupId()).getRoleInfoProto();
       leaderActiveNodes = role.hasLeaderInfo() ? leaderCount(role) : 0;
+      if (role.hasLeaderInfo()) {
+        List<RaftPeerId> active = new ArrayList<>();
+        active.add(current);
+        active.addAll(recentFollowers(role));
+        leaderReport = new LeaderReport(current, List.copyOf(active), System.nanoTime());
+      }
     } catch (IOException | RuntimeException e) {
       leaderActiveNodes = 0;
       log.debug("Raft chain for channel {}: asking leader {} for its followers: {}", channelId, current, e.toString());

@@ -96,6 +96,57 @@ class RaftRulesTest {
     }
   }
 
+  /**
+   * Fabric's quorum-loss rule for consenter changes (a 3-node cluster with one node down refuses
+   * to remove a running one) gives the same answer whether the update reaches the leader or a
+   * follower: followers count the active consenters the leader reports.
+   */
+  @Test
+  void aFollowerRefusesAConsenterRemovalThatLosesTheQuorumAsTheLeaderDoes() throws Exception {
+    try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofMillis(200), 10)) {
+      cluster.startAll();
+      await().atMost(WAIT).until(() -> cluster.leader() != null);
+      RaftCluster.Node leader = cluster.leader();
+      RaftCluster.Node follower = cluster.nodes[(leader.index + 1) % 3];
+      RaftCluster.Node stopped = cluster.nodes[(leader.index + 2) % 3];
+      stopped.stop();
+
+      String refusal = "2 out of 3 nodes are alive, configuration will result in quorum loss";
+      await().atMost(WAIT).until(() -> removing(cluster, follower, leader).isPresent());
+      assertThat(removing(cluster, follower, leader)).contains(refusal);
+      assertThat(removing(cluster, leader, leader)).contains(refusal);
+      // Removing a running follower is refused too; removing the stopped node keeps the quorum.
+      assertThat(removing(cluster, follower, follower)).contains(refusal);
+      assertThat(removing(cluster, follower, stopped)).isEmpty();
+      assertThat(removing(cluster, leader, stopped)).isEmpty();
+
+      // The stopped node is back: nothing is refused any more, on either node.
+      stopped.start();
+      await().atMost(WAIT).until(() -> removing(cluster, follower, leader).isEmpty());
+      assertThat(removing(cluster, leader, leader)).isEmpty();
+    }
+  }
+
+  /** {@code at}'s consenter's answer to a config update that removes {@code removed} from the consenters. */
+  private static java.util.Optional<String> removing(RaftCluster cluster, RaftCluster.Node at,
+      RaftCluster.Node removed) throws Exception {
+    org.jorderer.channel.ChannelConfig current = at.support.config();
+    Config config = current.config();
+    ConfigGroup orderer = config.getChannelGroup().getGroupsOrThrow("Orderer");
+    ConfigValue value = orderer.getValuesOrThrow("ConsensusType");
+    var type = org.hyperledger.fabric.protos.orderer.ConsensusType.parseFrom(value.getValue());
+    var metadata = org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata.parseFrom(type.getMetadata());
+    var fewer = metadata.toBuilder().removeConsenters(removed.index).build();
+    Config next = config.toBuilder().setSequence(config.getSequence() + 1)
+        .setChannelGroup(config.getChannelGroup().toBuilder().putGroups("Orderer", orderer.toBuilder()
+            .putValues("ConsensusType", value.toBuilder().setValue(type.toBuilder()
+                .setMetadata(fewer.toByteString()).build().toByteString()).build()).build())).build();
+    Block last = at.ledger.readBlock(at.ledger.height() - 1);
+    return at.consenter.validateConsensusMetadata(current,
+        org.jorderer.channel.ChannelConfig.fromConfig(RaftCluster.CHANNEL, next, cluster.signer.crypto()), last,
+        Instant.now());
+  }
+
   private static void setClocks(RaftCluster cluster, SettableClock[] clocks, RaftCluster.Node leader,
       Instant leaderTime, Instant followerTime) {
     for (RaftCluster.Node node : cluster.nodes) {
