@@ -112,7 +112,8 @@ final class RatisNode {
         server.start();
         log.info("Raft node {} listening on {}:{} (storage {}; {})", id, settings.listenHost(), settings.listenPort(),
             settings.storageDir(), timing);
-      } else if (!timing.electionTimeoutMin().equals(channelTiming.electionTimeoutMin())) {
+      } else if (!timing.electionTimeoutMin().equals(channelTiming.electionTimeoutMin())
+          || timing.maxInflightAppends() != channelTiming.maxInflightAppends()) {
         log.warn("Group {} asks for {}; this node's Raft server runs every channel with {} (Ratis timers are "
             + "per server)", group.getGroupId(), channelTiming, timing);
       }
@@ -278,7 +279,7 @@ final class RatisNode {
     return timing;
   }
 
-  private static RaftProperties properties(ClusterSettings settings, RaftTiming timing) {
+  static RaftProperties properties(ClusterSettings settings, RaftTiming timing) {
     RaftProperties p = new RaftProperties();
     GrpcConfigKeys.Server.setHost(p, settings.listenHost());
     GrpcConfigKeys.Server.setPort(p, settings.listenPort());
@@ -287,6 +288,9 @@ final class RatisNode {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(timing.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, duration(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, duration(timing.electionTimeoutMax()));
+    // The channel's MaxInflightBlocks (etcd/raft's MaxInflightMsgs in Fabric): append requests under
+    // way to one follower. Ratis has no heartbeat key: it sends them at half the minimum timeout.
+    GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax(p, timing.maxInflightAppends());
     // Entries carry up to maxEntryBytes of envelopes, and a config envelope may be as large as
     // AbsoluteMaxBytes allows: leave room above Ratis's defaults.
     long appendBuffer = Math.max(16L << 20, 4L * settings.maxEntryBytes());
