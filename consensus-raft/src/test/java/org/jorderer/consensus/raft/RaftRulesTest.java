@@ -120,9 +120,13 @@ class RaftRulesTest {
       assertThat(removing(cluster, follower, stopped)).isEmpty();
       assertThat(removing(cluster, leader, stopped)).isEmpty();
 
-      // The stopped node is back: nothing is refused any more, on either node.
+      // The stopped node is back: once the leader hears from it (and has told the follower),
+      // nothing is refused any more, on either node.
       stopped.start();
-      await().atMost(WAIT).until(() -> removing(cluster, follower, leader).isEmpty());
+      java.util.Set<Long> all = java.util.Set.of(1L, 2L, 3L);
+      await().atMost(WAIT).until(() -> leader.chain.activeNodes().equals(java.util.Optional.of(all))
+          && follower.chain.activeNodes().equals(java.util.Optional.of(all)));
+      assertThat(removing(cluster, follower, leader)).isEmpty();
       assertThat(removing(cluster, leader, leader)).isEmpty();
     }
   }
