@@ -20,7 +20,8 @@ import org.jorderer.channel.config.GoDuration;
  * <p>{@code MaxInflightBlocks} is etcd/raft's {@code MaxInflightMsgs} in Fabric (consenter.go,
  * {@code HandleChain}): the append messages the leader may have unanswered to one follower. Ratis's
  * equivalent is the gRPC log appender's outstanding appends per follower
- * ({@code raft.grpc.server.leader.outstanding.appends.max}), which it sets.
+ * ({@code raft.grpc.server.leader.outstanding.appends.max}); it is read here but not applied yet
+ * ({@link RatisNode}'s properties say why).
  *
  * @param electionTimeoutMin a follower that hears no leader for this long, at least, starts an election
  * @param electionTimeoutMax ... and at most this long

@@ -112,8 +112,7 @@ final class RatisNode {
         server.start();
         log.info("Raft node {} listening on {}:{} (storage {}; {})", id, settings.listenHost(), settings.listenPort(),
             settings.storageDir(), timing);
-      } else if (!timing.electionTimeoutMin().equals(channelTiming.electionTimeoutMin())
-          || timing.maxInflightAppends() != channelTiming.maxInflightAppends()) {
+      } else if (!timing.electionTimeoutMin().equals(channelTiming.electionTimeoutMin())) {
         log.warn("Group {} asks for {}; this node's Raft server runs every channel with {} (Ratis timers are "
             + "per server)", group.getGroupId(), channelTiming, timing);
       }
@@ -288,9 +287,11 @@ final class RatisNode {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(timing.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, duration(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, duration(timing.electionTimeoutMax()));
-    // The channel's MaxInflightBlocks (etcd/raft's MaxInflightMsgs in Fabric): append requests under
-    // way to one follower. Ratis has no heartbeat key: it sends them at half the minimum timeout.
-    GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax(p, timing.maxInflightAppends());
+    // The channel's MaxInflightBlocks (etcd/raft's MaxInflightMsgs in Fabric) has a Ratis equivalent,
+    // GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax, but setting it to configtxgen's 5 made
+    // RaftMembershipTest's added consenter fail to start (2 runs of 2; the test passed without it),
+    // so Ratis's default of 8 stays until that is understood (docs/raft.md, "Timers"). Ratis has no
+    // heartbeat key: its leader sends them at half the minimum election timeout.
     // Entries carry up to maxEntryBytes of envelopes, and a config envelope may be as large as
     // AbsoluteMaxBytes allows: leave room above Ratis's defaults.
     long appendBuffer = Math.max(16L << 20, 4L * settings.maxEntryBytes());

@@ -23,12 +23,14 @@ class RaftTimingTest {
   }
 
   @Test
-  void maxInflightBlocksBecomesRatissOutstandingAppendsPerFollower() {
+  void maxInflightBlocksIsReadButRatissOutstandingAppendsKeepTheirDefault() {
     Options options = EtcdRaftProfile.defaultOptions().toBuilder().setMaxInflightBlocks(3).build();
     RaftTiming timing = RaftTiming.of("ch", options, NODE);
+    assertThat(timing.maxInflightAppends()).isEqualTo(3);
 
     var properties = RatisNode.properties(NODE, timing);
-    assertThat(org.apache.ratis.grpc.GrpcConfigKeys.Server.leaderOutstandingAppendsMax(properties)).isEqualTo(3);
+    // Not applied (docs/raft.md, "Timers"): Ratis's default stays.
+    assertThat(org.apache.ratis.grpc.GrpcConfigKeys.Server.leaderOutstandingAppendsMax(properties)).isEqualTo(8);
     // Ratis's heartbeat follows the minimum election timeout (half of it); HeartbeatTick has no key.
     assertThat(org.apache.ratis.server.RaftServerConfigKeys.Rpc.timeoutMin(properties).toLong(
         java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(5_000);
