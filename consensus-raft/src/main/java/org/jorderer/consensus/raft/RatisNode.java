@@ -288,9 +288,9 @@ final class RatisNode {
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, duration(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, duration(timing.electionTimeoutMax()));
     // The channel's MaxInflightBlocks (etcd/raft's MaxInflightMsgs in Fabric) has a Ratis equivalent,
-    // GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax, but setting it to configtxgen's 5 made
-    // RaftMembershipTest's added consenter fail to start (2 runs of 2; the test passed without it),
-    // so Ratis's default of 8 stays until that is understood (docs/raft.md, "Timers"). Ratis has no
+    // GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax, but with it set to configtxgen's 5
+    // RaftMembershipTest failed 2 runs of 2 (its added consenter), so Ratis's default of 8 stays
+    // until the cause is known (docs/raft.md, "Timers"). Ratis has no
     // heartbeat key: its leader sends them at half the minimum election timeout.
     // Entries carry up to maxEntryBytes of envelopes, and a config envelope may be as large as
     // AbsoluteMaxBytes allows: leave room above Ratis's defaults.
