@@ -54,6 +54,19 @@ public final class OrderingQueue<T> {
 
   private record HandOff<T>(T item, long size, CompletableFuture<Void> accepted) {}
 
+  /** The default byte bound is this fraction of the maximum heap, and at least {@link #MIN_DEFAULT_BYTES}. */
+  static final int DEFAULT_HEAP_DIVISOR = 16;
+  static final long MIN_DEFAULT_BYTES = 4L << 20;
+
+  /**
+   * The byte bound of a channel's queue when none is configured, for every consensus type: a
+   * sixteenth of the maximum heap (64 MiB of a 1 GiB heap: a thousand ordinary transactions of a
+   * few KB fit many times over, while envelopes of several MiB stop at a few), at least 4 MiB.
+   */
+  public static long defaultMaxBytes() {
+    return Math.max(MIN_DEFAULT_BYTES, Runtime.getRuntime().maxMemory() / DEFAULT_HEAP_DIVISOR);
+  }
+
   private final int capacity;
   private final long maxBytes;
   private final ToLongFunction<? super T> sizeOf;

@@ -76,6 +76,11 @@ public final class MessageProcessor {
     return channelId;
   }
 
+  /** The time this processor judges by (a fixed clock in tests). */
+  public Clock clock() {
+    return clock;
+  }
+
   /** Fabric's {@code StandardChannel.ClassifyMsg}. */
   public static MessageClass classify(ChannelHeader header) {
     int type = header.getType();
@@ -104,6 +109,20 @@ public final class MessageProcessor {
    * @param payload {@code Payload.parseFrom(envelope.getPayload())}, or {@code null}
    */
   public NormalResult processNormal(Envelope envelope, Payload payload) {
+    return processNormal(envelope, payload, clock.instant());
+  }
+
+  /**
+   * As {@link #processNormal(Envelope)}, judging the creator's expiry at {@code now} instead of
+   * this processor's clock: a Raft chain re-checks an envelope at ordering time with the time its
+   * leader stamped on the entry, so that every node decides alike (docs/raft.md, "Re-checking
+   * at ordering time").
+   */
+  public NormalResult processNormalAt(Envelope envelope, Instant now) {
+    return processNormal(envelope, null, now);
+  }
+
+  private NormalResult processNormal(Envelope envelope, Payload payload, Instant now) {
     ChannelConfig config = currentConfig.get();
     OrdererConfig orderer = StandardFilters.ordererOf(config);
     if (orderer.capabilities().ordererConsensusTypeMigration() && orderer.consensusType().maintenance()) {
@@ -111,7 +130,7 @@ public final class MessageProcessor {
           Rejection.Cause.MAINTENANCE_MODE).verdict(), 0);
     }
     long sequence = config.sequence();
-    Optional<Rejection> rejected = StandardFilters.apply(config, envelope, payload, clock.instant(), expirationChecks);
+    Optional<Rejection> rejected = StandardFilters.apply(config, envelope, payload, now, expirationChecks);
     return new NormalResult(rejected.map(Rejection::verdict).orElse(Verdict.SUCCESS), sequence);
   }
 

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link RaftEntry.Envelopes}: each envelope goes through the block cutter (re-checked by the
  *       channel's message processor first when the config moved since Broadcast checked it, as
- *       Fabric's chains do); every batch the cutter returns becomes a block.
+ *       Fabric's chains do, with the creator's expiry judged at the time the leader stamped on the
+ *       entry, {@link RaftEntry.Stamped}); every batch the cutter returns becomes a block.
  *   <li>{@link RaftEntry.ConfigMessage}: the pending batch is cut, then the config envelope is
  *       written alone in its block. One made at an older config sequence is discarded on every node
  *       (re-making it would sign a new envelope on each node, different bytes on each).
@@ -238,10 +239,18 @@ final class ChannelOrdering {
       log.debug("[channel: {}] Raft entry {} repeats request {}; not applied again", channelId, index, requestId);
       return "";
     }
+    // The leader's time when the entry entered the log: what re-checks judge expiry by, on every
+    // node alike. Entries logged before leaders stamped them fall back to this node's clock.
+    java.time.Instant leaderTime = null;
+    if (entry instanceof RaftEntry.Stamped stamped) {
+      leaderTime = stamped.leaderTime();
+      entry = stamped.entry();
+    }
     String outcome = "";
     if (entry instanceof RaftEntry.Envelopes batch) {
+      java.time.Instant at = leaderTime != null ? leaderTime : support.processor().clock().instant();
       for (RaftEntry.Ordered ordered : batch.envelopes()) {
-        orderNormal(index, ordered);
+        orderNormal(index, ordered, at);
       }
     } else if (entry instanceof RaftEntry.ConfigMessage config) {
       outcome = orderConfig(index, config);
@@ -254,10 +263,16 @@ final class ChannelOrdering {
     return outcome;
   }
 
-  private void orderNormal(long index, RaftEntry.Ordered ordered) {
+  /**
+   * Fabric's etcdraft {@code ordered} for a normal envelope: checked again by the message processor
+   * when the config moved since Broadcast checked it, then given to the block cutter.
+   *
+   * @param at the time the re-check judges the creator's expiry by: the leader's stamp on the entry
+   */
+  private void orderNormal(long index, RaftEntry.Ordered ordered, java.time.Instant at) {
     // Replayed envelopes of blocks already written are checked against those blocks instead.
     if (!replaying() && ordered.configSequence() < support.sequence()) {
-      NormalResult result = support.processor().processNormal(ordered.envelope());
+      NormalResult result = support.processor().processNormalAt(ordered.envelope(), at);
       if (!result.accepted()) {
         log.warn("[channel: {}] Discarding bad normal message: {}", channelId, result.verdict().info());
         return;

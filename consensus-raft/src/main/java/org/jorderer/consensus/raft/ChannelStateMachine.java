@@ -182,6 +182,31 @@ final class ChannelStateMachine extends BaseStateMachine {
         member.getPeerId().equals(newLeader) ? " (this node)" : "");
   }
 
+  /**
+   * On the leader, before a proposal enters the log: stamps it with this node's time
+   * ({@link RaftEntry.Stamped}), by which every node then judges the time-dependent checks of
+   * that entry. The node's time is that of its message processor, the clock Broadcast checks by.
+   * A proposal that is not an unstamped entry of a known kind is refused here, before it could
+   * reach the log and halt every node that fails to apply it.
+   */
+  @Override
+  public TransactionContext startTransaction(org.apache.ratis.protocol.RaftClientRequest request) throws IOException {
+    ByteString proposed = request.getMessage().getContent();
+    if (proposed.isEmpty() || proposed.byteAt(0) < RaftEntry.ENVELOPES || proposed.byteAt(0) > RaftEntry.CUT) {
+      throw new IOException("not a Raft entry a proposer sends (" + proposed.size() + " bytes, kind "
+          + (proposed.isEmpty() ? "none" : proposed.byteAt(0)) + ")");
+    }
+    Binding bound = binding.getNow(null);
+    java.time.Instant now = bound != null
+        ? bound.ordering().support().processor().clock().instant()
+        : java.time.Instant.now(); // the chain is not bound yet: the node's system time
+    return TransactionContext.newBuilder()
+        .setStateMachine(this)
+        .setClientRequest(request)
+        .setLogData(RaftEntry.Stamped.stamp(proposed, now))
+        .build();
+  }
+
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import org.jorderer.consensus.OrderingQueue;
 
 /**
  * A node's side of its Raft clusters (Fabric's {@code General.Cluster.*} and
@@ -31,6 +32,9 @@ import java.util.concurrent.ForkJoinPool;
  *     bound (a leader's crash noticed at the latest, then one more election round). Fabric answers
  *     at once. orderer.yaml: {@code Consensus.BroadcastLeaderWait} (jorderer's own key)
  * @param queueCapacity envelopes waiting to be proposed, at most (Broadcast pushes back beyond)
+ * @param queueBytes the bytes of those envelopes, at most (one envelope alone may be larger);
+ *     Broadcast pushes back beyond, as for a solo channel ({@link OrderingQueue}, whose default
+ *     {@link OrderingQueue#defaultMaxBytes} both use)
  * @param maxEntryBytes envelope bytes proposed in one Raft entry, at most
  * @param maxInflightEntries proposals of one channel under way at once (more waiting envelopes
  *     are grouped into the next entry)
@@ -39,7 +43,7 @@ import java.util.concurrent.ForkJoinPool;
  */
 public record ClusterSettings(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir,
     Duration electionTimeoutMin, Duration electionTimeoutMax, Duration tickIntervalOverride, Duration submitTimeout,
-    Duration leaderWait, int queueCapacity, int maxEntryBytes, int maxInflightEntries, Executor handOffExecutor,
+    Duration leaderWait, int queueCapacity, long queueBytes, int maxEntryBytes, int maxInflightEntries, Executor handOffExecutor,
     ClusterTls tls) {
 
   public ClusterSettings {
@@ -64,20 +68,21 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
     if (leaderWait != null && (leaderWait.isNegative() || leaderWait.isZero())) {
       throw new IllegalArgumentException("leader wait " + leaderWait + " must be positive");
     }
-    if (queueCapacity < 1 || maxEntryBytes < 1 || maxInflightEntries < 1) {
-      throw new IllegalArgumentException("queueCapacity, maxEntryBytes and maxInflightEntries must be positive");
+    if (queueCapacity < 1 || queueBytes < 1 || maxEntryBytes < 1 || maxInflightEntries < 1) {
+      throw new IllegalArgumentException(
+          "queueCapacity, queueBytes, maxEntryBytes and maxInflightEntries must be positive");
     }
   }
 
   /**
    * Defaults: election timeouts from each channel's etcdraft Options (Fabric's 500 ms x
    * ElectionTick 10 gives 5-10 s), 10 s per proposal, Broadcast held without a leader for the
-   * election timeout's upper plus lower bound, 10,000 queued envelopes, 1 MiB entries, 4
-   * proposals in flight; plaintext.
+   * election timeout's upper plus lower bound, 10,000 queued envelopes of at most a sixteenth of
+   * the heap together (as solo's queue), 1 MiB entries, 4 proposals in flight; plaintext.
    */
   public static ClusterSettings defaults(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, null, null, null,
-        Duration.ofSeconds(10), null, 10_000, 1 << 20, 4, ForkJoinPool.commonPool(), null);
+        Duration.ofSeconds(10), null, 10_000, OrderingQueue.defaultMaxBytes(), 1 << 20, 4, ForkJoinPool.commonPool(), null);
   }
 
   /** {@link #leaderWait} as set, or its default for a channel timed by {@code timing}. */
@@ -88,42 +93,56 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
   /** The same settings holding Broadcast up to {@code wait} without a leader (null: the default). */
   public ClusterSettings withLeaderWait(Duration wait) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tickIntervalOverride, submitTimeout, wait, queueCapacity, maxEntryBytes,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, wait, queueCapacity, queueBytes, maxEntryBytes,
         maxInflightEntries, handOffExecutor, tls);
   }
 
   /** A fixed election timeout for this node, whatever the channels' Options say (tests). */
   public ClusterSettings withElectionTimeout(Duration min, Duration max) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, min, max,
-        tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, maxEntryBytes, maxInflightEntries,
+        tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, queueBytes, maxEntryBytes, maxInflightEntries,
         handOffExecutor, tls);
   }
 
   /** {@code Consensus.TickIntervalOverride}: this node's tick instead of the channels' TickInterval. */
   public ClusterSettings withTickIntervalOverride(Duration tick) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tick, submitTimeout, leaderWait, queueCapacity, maxEntryBytes, maxInflightEntries,
+        electionTimeoutMax, tick, submitTimeout, leaderWait, queueCapacity, queueBytes, maxEntryBytes, maxInflightEntries,
         handOffExecutor, tls);
   }
 
   public ClusterSettings withSubmitTimeout(Duration timeout) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tickIntervalOverride, timeout, leaderWait, queueCapacity, maxEntryBytes,
+        electionTimeoutMax, tickIntervalOverride, timeout, leaderWait, queueCapacity, queueBytes, maxEntryBytes,
         maxInflightEntries, handOffExecutor, tls);
   }
 
   /** The same settings with at most {@code bytes} of envelopes in one Raft entry. */
   public ClusterSettings withMaxEntryBytes(int bytes) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, bytes,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, queueBytes, bytes,
         maxInflightEntries, handOffExecutor, tls);
   }
 
   /** The same settings over mutual TLS with {@code clusterTls}. */
   public ClusterSettings withTls(ClusterTls clusterTls) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
-        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, maxEntryBytes,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, queueBytes, maxEntryBytes,
         maxInflightEntries,
         handOffExecutor, clusterTls);
+  }
+
+  /** The same settings with at most {@code capacity} envelopes waiting to be proposed. */
+  public ClusterSettings withQueueCapacity(int capacity) {
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, capacity, queueBytes, maxEntryBytes,
+        maxInflightEntries, handOffExecutor, tls);
+  }
+
+  /** The same settings with at most {@code bytes} of envelopes waiting to be proposed. */
+  public ClusterSettings withQueueBytes(long bytes) {
+    return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, electionTimeoutMin,
+        electionTimeoutMax, tickIntervalOverride, submitTimeout, leaderWait, queueCapacity, bytes, maxEntryBytes,
+        maxInflightEntries, handOffExecutor, tls);
   }
 }

@@ -40,8 +40,8 @@ import org.jorderer.channel.config.OrganizationConfig;
  *       rotation, which keeps the consenter's id);
  *   <li>an added consenter's certificates are also within their validity now;
  * <li>the change does not lose a quorum that enough active consenters could keep (Fabric's
- *     {@code UnacceptableQuorumLoss}); judged only on the leader, the one node that knows which
- *     consenters are active.
+ *     {@code UnacceptableQuorumLoss}), counting the consenters the leader hears from: the leader
+ *     knows them, followers have them from the leader ({@link RaftChain#activeNodes}).
  * </ul>
  */
 final class ConsenterRules {
@@ -52,7 +52,8 @@ final class ConsenterRules {
   }
 
   /**
-   * @param active Fabric's ids of the consenters the leader hears from, when this node leads
+   * @param active Fabric's ids of the leader and the consenters it hears from, when this node
+   *     knows them (it leads, or the leader answered it recently)
    */
   static Optional<String> validate(ChannelConfig current, ChannelConfig next, Block lastBlock, Instant now,
       Optional<Set<Long>> active) {

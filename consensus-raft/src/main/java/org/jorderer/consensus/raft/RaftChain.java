@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One etcdraft channel on this node, a member of the channel's Ratis group.
  *
- * <p>Proposing: Broadcast's envelopes enter a bounded {@link OrderingQueue}; one proposer thread
+ * <p>Proposing: Broadcast's envelopes enter an {@link OrderingQueue} bounded in envelopes and
+ * bytes (beyond either, Broadcast waits for room, as with solo); one proposer thread
  * takes whatever has gathered and proposes it as one Raft entry (config envelopes as entries of
  * their own), with up to {@code maxInflightEntries} proposals under way, so under load many
  * envelopes share an entry. Proposals go through a Ratis client, which finds the leader by itself:
@@ -92,6 +93,11 @@ public final class RaftChain implements Chain {
   private final RaftGroup group;
   private final OrderingQueue<Proposal> queue;
   private final Semaphore inflight;
+  /**
+   * The answers not given yet, from acceptance to commit: a halt drops the queue's envelopes, and
+   * their Broadcast callers must still be answered ({@link #HALTED}).
+   */
+  private final Set<CompletableFuture<Void>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final ErrorSignal errored = new ErrorSignal();
   private final Object lifecycle = new Object();
   private boolean started; // guarded by lifecycle
@@ -116,6 +122,14 @@ public final class RaftChain implements Chain {
   private volatile int activeNodeCount;
   /** The leader's own count of active nodes, as it last answered this follower; 0 before. */
   private volatile int leaderActiveNodes;
+
+  /**
+   * What the leader last answered this follower: itself and the followers it heard from recently
+   * (Fabric's followers take the same list from the leader's heartbeats, etcdraft/chain.go).
+   */
+  private record LeaderReport(RaftPeerId leader, List<RaftPeerId> active, long atNanos) {}
+
+  private volatile LeaderReport leaderReport;
   private ScheduledExecutorService leaderView;
   private volatile boolean halting;
   /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
@@ -142,8 +156,10 @@ public final class RaftChain implements Chain {
     this.consenters = Objects.requireNonNull(consenters, "consenters");
     this.group = consenters.group();
     ClusterSettings settings = node.settings();
-    this.queue = new OrderingQueue<>(settings.queueCapacity(), settings.handOffExecutor(),
-        () -> new ChainHaltedException(HALTED));
+    // Bounded in envelopes and in bytes, as a solo channel's queue: beyond either, Broadcast's
+    // future waits for room (a hand-off), so a client streaming large envelopes is pushed back.
+    this.queue = new OrderingQueue<>(settings.queueCapacity(), settings.queueBytes(), Proposal::bytes,
+        settings.handOffExecutor(), () -> new ChainHaltedException(HALTED));
     this.inflight = new Semaphore(settings.maxInflightEntries());
     this.timing = RaftTiming.of(channelId, consenters.metadata().getOptions(), settings);
     this.leaderWaitNanos = settings.effectiveLeaderWait(timing).toNanos();
@@ -176,7 +192,15 @@ public final class RaftChain implements Chain {
     Objects.requireNonNull(envelope, "envelope");
     Proposal proposal = new Proposal(new RaftEntry.Ordered(envelope, configSequence), config, System.nanoTime(),
         new CompletableFuture<>());
-    CompletableFuture<Void> answered = queue.offer(proposal).thenCompose(accepted -> proposal.committed());
+    unanswered.add(proposal.committed());
+    proposal.committed().whenComplete((ok, failure) -> unanswered.remove(proposal.committed()));
+    CompletableFuture<Void> accepted = queue.offer(proposal);
+    accepted.whenComplete((ok, refused) -> {
+      if (refused != null) {
+        proposal.committed().completeExceptionally(refused); // never queued: nothing left to answer
+      }
+    });
+    CompletableFuture<Void> answered = accepted.thenCompose(ok -> proposal.committed());
     answered.whenComplete((ok, failure) -> {
       if (failure != null) {
         metrics.proposalFailed(); // Fabric counts every Submit that fails
@@ -222,19 +246,35 @@ public final class RaftChain implements Chain {
   }
 
   /**
-   * Fabric's active nodes (etcdraft {@code Tracker}): on the leader, the Fabric ids of itself and
-   * of the members that answered within the election timeout; empty on a node that does not lead
-   * (Fabric's followers learn the list from the leader; Ratis does not pass it on).
+   * Fabric's active nodes (etcdraft {@code ActiveNodes}), what its quorum-loss rule for consenter
+   * changes counts: the Fabric ids of the leader and of the members that answered it within the
+   * election timeout. The leader knows them; a follower has them from the leader, which it asks
+   * every 500 ms (Fabric's followers take them from the leader's heartbeats), so a config update
+   * sent to any node gets the same answer. Empty when this node has no recent answer from the
+   * leader it knows (no leader, or the leader does not answer): the rule is then not judged here.
    */
   Optional<Set<Long>> activeNodes() {
     RaftServer.Division division = node.division(group.getGroupId());
-    if (division == null || !division.getInfo().isLeader()) {
+    if (division == null) {
       return Optional.empty();
+    }
+    List<RaftPeerId> peers = new ArrayList<>();
+    if (division.getInfo().isLeader()) {
+      peers.add(node.id());
+      peers.addAll(recentFollowers(division.getInfo().getRoleInfoProto()));
+    } else {
+      LeaderReport report = leaderReport;
+      RaftPeerId known = leader;
+      long freshNanos = electionTimeoutMax().plusSeconds(1).toNanos();
+      if (report == null || known == null || !report.leader().equals(known)
+          || System.nanoTime() - report.atNanos() > freshNanos) {
+        return Optional.empty();
+      }
+      peers.addAll(report.active());
     }
     ConsenterSet set = current();
     Set<Long> active = new HashSet<>();
-    set.self(node.settings().serverCertificatePem()).ifPresent(m -> active.add(m.id()));
-    for (RaftPeerId peer : recentFollowers(division.getInfo().getRoleInfoProto())) {
+    for (RaftPeerId peer : peers) {
       set.members().stream().filter(m -> m.peerId().equals(peer)).forEach(m -> active.add(m.id()));
     }
     return Optional.of(active);
@@ -847,6 +887,12 @@ public final class RaftChain implements Chain {
     try {
       RoleInfoProto role = asking.getGroupManagementApi(current).info(group.getGroupId()).getRoleInfoProto();
       leaderActiveNodes = role.hasLeaderInfo() ? leaderCount(role) : 0;
+      if (role.hasLeaderInfo()) {
+        List<RaftPeerId> active = new ArrayList<>();
+        active.add(current);
+        active.addAll(recentFollowers(role));
+        leaderReport = new LeaderReport(current, List.copyOf(active), System.nanoTime());
+      }
     } catch (IOException | RuntimeException e) {
       leaderActiveNodes = 0;
       log.debug("Raft chain for channel {}: asking leader {} for its followers: {}", channelId, current, e.toString());
@@ -1022,6 +1068,11 @@ public final class RaftChain implements Chain {
         log.debug("closing the Raft client of channel {}: {}", channelId, e.toString());
       }
     }
+    // Whatever was accepted and never answered (dropped from the queue by the halt, or its proposal
+    // cut short by the client's close) is answered now; a committed entry may still be applied.
+    for (CompletableFuture<Void> answer : List.copyOf(unanswered)) {
+      answer.completeExceptionally(new ChainHaltedException(HALTED));
+    }
     if (started && removing) {
       node.removeGroup(group.getGroupId());
       node.forgetTrust(channelId);
@@ -1077,6 +1128,15 @@ public final class RaftChain implements Chain {
   // visible for tests
   ChannelOrdering ordering() {
     return ordering;
+  }
+
+  // visible for tests: envelopes accepted and not yet taken by the proposer, and their bytes
+  int queuedEnvelopes() {
+    return queue.queued();
+  }
+
+  long queuedBytes() {
+    return queue.queuedBytes();
   }
 
   // visible for tests and the block cutter metric's readers

@@ -17,13 +17,18 @@ import org.hyperledger.fabric.protos.common.Envelope;
  * a proposal be acknowledged once a quorum holds it).
  *
  * <p>Encoding (version 1): one kind byte, then the kind's fields in big-endian
- * {@link DataOutputStream} form. Envelopes are stored as their marshalled bytes.
+ * {@link DataOutputStream} form. Envelopes are stored as their marshalled bytes. A proposer sends
+ * one of the first three kinds; the leader wraps it into a {@link Stamped} entry before it enters
+ * the log ({@link ChannelStateMachine#startTransaction}), so that what every node re-checks by
+ * time is judged at the leader's time.
  */
-sealed interface RaftEntry permits RaftEntry.Envelopes, RaftEntry.ConfigMessage, RaftEntry.CutMarker {
+sealed interface RaftEntry
+    permits RaftEntry.Envelopes, RaftEntry.ConfigMessage, RaftEntry.CutMarker, RaftEntry.Stamped {
 
   byte ENVELOPES = 1;
   byte CONFIG = 2;
   byte CUT = 3;
+  byte STAMPED = 4;
 
   /** A normal envelope and the config sequence Broadcast checked it at. */
   record Ordered(Envelope envelope, long configSequence) {}
@@ -45,6 +50,32 @@ sealed interface RaftEntry permits RaftEntry.Envelopes, RaftEntry.ConfigMessage,
    */
   record CutMarker(long blockNumber) implements RaftEntry {}
 
+  /**
+   * {@code entry} as it entered the log, with the time of the leader that appended it. Every node
+   * judges the time-dependent rules of re-checking an envelope at ordering time (its creator's
+   * expiry) at {@code leaderTime}, not by its own clock, so nodes whose clocks disagree still cut
+   * the same blocks (Fabric's leader re-checks alone and replicates the blocks it cut).
+   */
+  record Stamped(java.time.Instant leaderTime, RaftEntry entry) implements RaftEntry {
+    public Stamped {
+      java.util.Objects.requireNonNull(leaderTime, "leaderTime");
+      if (entry instanceof Stamped) {
+        throw new IllegalArgumentException("a Raft entry is stamped once");
+      }
+    }
+
+    /**
+     * The encoding of {@code proposed} (an encoded entry of another kind) stamped with {@code time},
+     * without copying {@code proposed}'s bytes.
+     */
+    static org.apache.ratis.thirdparty.com.google.protobuf.ByteString stamp(
+        org.apache.ratis.thirdparty.com.google.protobuf.ByteString proposed, java.time.Instant time) {
+      byte[] head = java.nio.ByteBuffer.allocate(1 + 8 + 4).put(STAMPED).putLong(time.getEpochSecond())
+          .putInt(time.getNano()).array();
+      return org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(head).concat(proposed);
+    }
+  }
+
   default byte[] encode() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -62,6 +93,11 @@ sealed interface RaftEntry permits RaftEntry.Envelopes, RaftEntry.ConfigMessage,
       } else if (this instanceof CutMarker cut) {
         out.writeByte(CUT);
         out.writeLong(cut.blockNumber());
+      } else if (this instanceof Stamped stamped) {
+        out.writeByte(STAMPED);
+        out.writeLong(stamped.leaderTime().getEpochSecond());
+        out.writeInt(stamped.leaderTime().getNano());
+        out.write(stamped.entry().encode());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -95,6 +131,18 @@ sealed interface RaftEntry permits RaftEntry.Envelopes, RaftEntry.ConfigMessage,
         }
         case CUT:
           return new CutMarker(in.readLong());
+        case STAMPED: {
+          long seconds = in.readLong();
+          int nanos = in.readInt();
+          if (nanos < 0 || nanos > 999_999_999) {
+            throw new IllegalArgumentException("Raft entry stamped with " + nanos + " nanoseconds");
+          }
+          byte[] inner = in.readAllBytes();
+          if (inner.length > 0 && inner[0] == STAMPED) {
+            throw new IllegalArgumentException("Raft entry stamped twice");
+          }
+          return new Stamped(java.time.Instant.ofEpochSecond(seconds, nanos), decode(inner));
+        }
         default:
           throw new IllegalArgumentException("unknown Raft entry kind " + kind);
       }

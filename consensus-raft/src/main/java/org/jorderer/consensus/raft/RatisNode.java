@@ -290,7 +290,7 @@ final class RatisNode {
     return timing;
   }
 
-  private static RaftProperties properties(ClusterSettings settings, RaftTiming timing) {
+  static RaftProperties properties(ClusterSettings settings, RaftTiming timing) {
     RaftProperties p = new RaftProperties();
     GrpcConfigKeys.Server.setHost(p, settings.listenHost());
     GrpcConfigKeys.Server.setPort(p, settings.listenPort());
@@ -299,6 +299,11 @@ final class RatisNode {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, duration(timing.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, duration(timing.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, duration(timing.electionTimeoutMax()));
+    // The channel's MaxInflightBlocks (etcd/raft's MaxInflightMsgs in Fabric) has a Ratis equivalent,
+    // GrpcConfigKeys.Server.setLeaderOutstandingAppendsMax, but with it set to configtxgen's 5
+    // RaftMembershipTest failed 2 runs of 2 (its added consenter), so Ratis's default of 8 stays
+    // until the cause is known (docs/raft.md, "Timers"). Ratis has no
+    // heartbeat key: its leader sends them at half the minimum election timeout.
     // Entries carry up to maxEntryBytes of envelopes, and a config envelope may be as large as
     // AbsoluteMaxBytes allows: leave room above Ratis's defaults.
     long appendBuffer = Math.max(16L << 20, 4L * settings.maxEntryBytes());

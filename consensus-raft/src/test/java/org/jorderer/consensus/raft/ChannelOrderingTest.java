@@ -202,4 +202,72 @@ class ChannelOrderingTest {
         new org.apache.ratis.protocol.exceptions.StateMachineException("java.lang.IllegalStateException: cut"),
         "mychannel")).isFalse();
   }
+
+  /**
+   * Two nodes whose clocks disagree about whether the client's certificate has expired re-check
+   * envelopes (Broadcast checked them at an older config sequence) by the leader's stamp on the
+   * entry, so both discard or keep the same ones. Without a stamp each judges by its own clock.
+   */
+  @Test
+  void nodesWhoseClocksDisagreeRecheckByTheLeadersStampAndCutTheSameBlocks() throws Exception {
+    try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 2);
+        BlockStore early = BlockStore.open(dir.resolve("early"), LedgerOptions.defaults());
+        BlockStore late = BlockStore.open(dir.resolve("late"), LedgerOptions.defaults())) {
+      java.time.Instant expiry = adminExpiry(cluster);
+      java.time.Instant before = expiry.minus(Duration.ofDays(1));
+      java.time.Instant after = expiry.plus(Duration.ofDays(1));
+      early.append(cluster.genesis);
+      late.append(cluster.genesis);
+      // The config in force moved on (sequence 1) since Broadcast checked the envelopes (sequence 0).
+      Config genesisConfig = ChannelConfig.fromConfigBlock(cluster.genesis, cluster.signer.crypto()).config();
+      ChannelConfig moved = ChannelConfig.fromConfig(RaftCluster.CHANNEL, genesisConfig.toBuilder().setSequence(1).build(),
+          cluster.signer.crypto());
+      ConsenterSupport earlySupport = cluster.support(early, moved, java.time.Clock.fixed(before, java.time.ZoneOffset.UTC));
+      ConsenterSupport lateSupport = cluster.support(late, moved, java.time.Clock.fixed(after, java.time.ZoneOffset.UTC));
+      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
+          moved.orderer().orElseThrow().consensusType().metadata(), cluster.genesis);
+      ChannelOrdering earlyNode = new ChannelOrdering(earlySupport, consenters, 1, e -> {});
+      ChannelOrdering lateNode = new ChannelOrdering(lateSupport, consenters, 1, e -> {});
+      Envelope a = cluster.envelope("a");
+      Envelope b = cluster.envelope("b");
+      Envelope c = cluster.envelope("c");
+      Envelope d = cluster.envelope("d");
+      Envelope e = cluster.envelope("e");
+      List<RaftEntry> log = List.of(
+          // A leader before the expiry: both nodes keep a and b (one block of two).
+          new RaftEntry.Stamped(before, new RaftEntry.Envelopes(List.of(new RaftEntry.Ordered(a, 0),
+              new RaftEntry.Ordered(b, 0)))),
+          // A leader after it: both discard c; d was checked at the current sequence and stays.
+          new RaftEntry.Stamped(after, new RaftEntry.Envelopes(List.of(new RaftEntry.Ordered(c, 0),
+              new RaftEntry.Ordered(d, 1)))),
+          new RaftEntry.Stamped(after, new RaftEntry.CutMarker(2)));
+      for (int i = 0; i < log.size(); i++) {
+        earlyNode.apply(10 + i, "c#" + i, log.get(i));
+        lateNode.apply(10 + i, "c#" + i, log.get(i));
+      }
+      assertThat(early.height()).isEqualTo(3);
+      assertThat(late.height()).isEqualTo(3);
+      for (long n = 1; n < 3; n++) {
+        assertThat(late.readBlock(n).getHeader()).isEqualTo(early.readBlock(n).getHeader());
+        assertThat(late.readBlock(n).getData()).isEqualTo(early.readBlock(n).getData());
+      }
+      assertThat(early.readBlock(1).getData().getDataList()).containsExactly(a.toByteString(), b.toByteString());
+      assertThat(early.readBlock(2).getData().getDataList()).containsExactly(d.toByteString());
+
+      // The control: an entry without a stamp (logged before leaders stamped) is judged by each
+      // node's own clock, and the two nodes disagree.
+      RaftEntry unstamped = new RaftEntry.Envelopes(List.of(new RaftEntry.Ordered(e, 0)));
+      earlyNode.apply(20, "c#20", unstamped);
+      lateNode.apply(20, "c#20", unstamped);
+      assertThat(earlyNode.pending()).isEqualTo(1);
+      assertThat(lateNode.pending()).isZero();
+    }
+  }
+
+  private static java.time.Instant adminExpiry(RaftCluster cluster) throws Exception {
+    var cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificate(new java.io.ByteArrayInputStream(java.nio.file.Files.readAllBytes(
+            cluster.root.resolve("org/admin/signcerts/cert.pem"))));
+    return cert.getNotAfter().toInstant();
+  }
 }

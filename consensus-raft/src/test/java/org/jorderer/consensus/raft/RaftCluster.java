@@ -50,6 +50,8 @@ final class RaftCluster implements AutoCloseable {
   /** The TLS CA of the channel's orderer organization, which issued every node's certificates. */
   final TlsCa tlsCa;
   final LocalSigner signer;
+  /** The organization's admin: signs config updates, and the client's envelopes. */
+  final LocalSigner admin;
   final SignedEnvelopes client;
   final Block genesis;
   final Node[] nodes;
@@ -66,12 +68,19 @@ final class RaftCluster implements AutoCloseable {
   int maxEntryBytes;
   /** Where each node pulls the blocks it misses behind a snapshot. */
   java.util.function.Function<Node, BlockSource> blocks = node -> BlockSource.NONE;
+  /** Each node's clock: its message processor's, by which it checks envelopes and stamps entries. */
+  java.util.function.IntFunction<Clock> clocks = index -> Clock.systemUTC();
+  /** Each node's settings, given the defaults the cluster made for it. */
+  java.util.function.BiFunction<Integer, ClusterSettings, ClusterSettings> tune = (index, settings) -> settings;
 
   /** One node: its ledger and chain, while running. */
   final class Node {
     final int index;
     BlockStore ledger;
     RaftChain chain;
+    /** This run's consenter (which answers config updates' consensus rules) and chain support. */
+    RaftConsenter consenter;
+    ConsenterSupport support;
     /** The registry this run of the node reports its metrics to. */
     PrometheusRegistry metrics;
 
@@ -83,7 +92,7 @@ final class RaftCluster implements AutoCloseable {
       Path dir = root.resolve("node" + index);
       ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
       metrics = new PrometheusRegistry();
-      ConsenterSupport support = support(ledger, metrics);
+      support = support(ledger, metrics, clocks.apply(index));
       ClusterSettings settings = ClusterSettings.defaults("127.0.0.1", ports[index], certificates[index],
               dir.resolve("raft"))
           .withElectionTimeout(electionTimeoutMin, electionTimeoutMin.multipliedBy(2))
@@ -101,7 +110,9 @@ final class RaftCluster implements AutoCloseable {
           throw new UncheckedIOException(e);
         }
       }
-      chain = (RaftChain) new RaftConsenter(settings, blocks.apply(this)).handleChain(support);
+      settings = tune.apply(index, settings);
+      consenter = new RaftConsenter(settings, blocks.apply(this));
+      chain = (RaftChain) consenter.handleChain(support);
       chain.start();
     }
 
@@ -110,6 +121,8 @@ final class RaftCluster implements AutoCloseable {
       chain.halt();
       ledger.close();
       chain = null;
+      consenter = null;
+      support = null;
       ledger = null;
     }
 
@@ -179,7 +192,8 @@ final class RaftCluster implements AutoCloseable {
     MspGenerator.generate(root.resolve("org/orderer"), root.resolve("org/admin"), "raftorg.example",
         "orderer.raftorg.example", VALIDITY);
     this.signer = LocalSigner.load(root.resolve("org/orderer"), MSP_ID);
-    this.client = new SignedEnvelopes(LocalSigner.load(root.resolve("org/admin"), MSP_ID));
+    this.admin = LocalSigner.load(root.resolve("org/admin"), MSP_ID);
+    this.client = new SignedEnvelopes(admin);
     this.ports = new int[size];
     this.certificates = new byte[size][];
     this.clients = new TlsCa.Issued[size];
@@ -222,21 +236,34 @@ final class RaftCluster implements AutoCloseable {
 
   /** As {@link #support(BlockStore)}, reporting metrics to {@code metrics}. */
   ConsenterSupport support(BlockStore ledger, PrometheusRegistry metrics) {
+    return support(ledger, metrics, Clock.systemUTC());
+  }
+
+  /** As {@link #support(BlockStore)}, checking envelopes by {@code clock}. */
+  ConsenterSupport support(BlockStore ledger, PrometheusRegistry metrics, Clock clock) {
     if (ledger.height() == 0) {
       ledger.append(genesis);
     }
-    // No config updates in these tests: the genesis block holds the config in force.
-    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(0), signer.crypto()), metrics);
+    // The config of the ledger's last config block is in force.
+    Block last = ledger.readBlock(ledger.height() - 1);
+    long lastConfig = org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(last);
+    return support(ledger, ChannelConfig.fromConfigBlock(ledger.readBlock(lastConfig), signer.crypto()), metrics,
+        clock);
   }
 
   /** A support over {@code ledger} whose config in force is {@code config}. */
   ConsenterSupport support(BlockStore ledger, ChannelConfig config) {
-    return support(ledger, config, new PrometheusRegistry());
+    return support(ledger, config, new PrometheusRegistry(), Clock.systemUTC());
   }
 
-  private ConsenterSupport support(BlockStore ledger, ChannelConfig config, PrometheusRegistry metrics) {
+  /** As above, checking envelopes by {@code clock}. */
+  ConsenterSupport support(BlockStore ledger, ChannelConfig config, Clock clock) {
+    return support(ledger, config, new PrometheusRegistry(), clock);
+  }
+
+  private ConsenterSupport support(BlockStore ledger, ChannelConfig config, PrometheusRegistry metrics, Clock clock) {
     CurrentConfig current = CurrentConfig.holding(config);
-    MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, Clock.systemUTC(), true);
+    MessageProcessor processor = new MessageProcessor(CHANNEL, current, signer, clock, true);
     return new ConsenterSupport(ledger, current, processor, signer, new ConsensusMetrics(metrics));
   }
 

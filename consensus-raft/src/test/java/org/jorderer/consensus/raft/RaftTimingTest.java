@@ -19,6 +19,24 @@ class RaftTimingTest {
     assertThat(timing.electionTimeoutMin()).isEqualTo(Duration.ofSeconds(5));
     assertThat(timing.electionTimeoutMax()).isEqualTo(Duration.ofSeconds(10));
     assertThat(timing.heartbeat()).isEqualTo(Duration.ofMillis(500));
+    assertThat(timing.maxInflightAppends()).isEqualTo(5);
+  }
+
+  @Test
+  void maxInflightBlocksIsReadButRatissOutstandingAppendsKeepTheirDefault() {
+    Options options = EtcdRaftProfile.defaultOptions().toBuilder().setMaxInflightBlocks(3).build();
+    RaftTiming timing = RaftTiming.of("ch", options, NODE);
+    assertThat(timing.maxInflightAppends()).isEqualTo(3);
+
+    var properties = RatisNode.properties(NODE, timing);
+    // Not applied (docs/raft.md, "Timers"): Ratis's default stays.
+    assertThat(org.apache.ratis.grpc.GrpcConfigKeys.Server.leaderOutstandingAppendsMax(properties)).isEqualTo(8);
+    // Ratis's heartbeat follows the minimum election timeout (half of it); HeartbeatTick has no key.
+    assertThat(org.apache.ratis.server.RaftServerConfigKeys.Rpc.timeoutMin(properties).toLong(
+        java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(5_000);
+    // With a fixed election timeout on the node, the channel's MaxInflightBlocks still applies.
+    RaftTiming fixed = RaftTiming.of("ch", options, NODE.withElectionTimeout(Duration.ofMillis(300), Duration.ofMillis(600)));
+    assertThat(fixed.maxInflightAppends()).isEqualTo(3);
   }
 
   @Test

@@ -3,6 +3,7 @@ package org.jorderer.consensus.solo;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import org.jorderer.consensus.OrderingQueue;
 
 /**
  * Tuning of a {@link SoloChain}.
@@ -17,9 +18,6 @@ import java.util.concurrent.ForkJoinPool;
  */
 public record SoloOptions(int queueCapacity, long queueBytes, Executor handOffExecutor) {
   public static final int DEFAULT_QUEUE_CAPACITY = 1_000;
-  /** The default byte bound is this fraction of the maximum heap, and at least {@link #MIN_QUEUE_BYTES}. */
-  static final int HEAP_DIVISOR = 16;
-  static final long MIN_QUEUE_BYTES = 4L << 20;
 
   public SoloOptions {
     if (queueCapacity < 1) {
@@ -44,8 +42,9 @@ public record SoloOptions(int queueCapacity, long queueBytes, Executor handOffEx
     return new SoloOptions(DEFAULT_QUEUE_CAPACITY, ForkJoinPool.commonPool());
   }
 
+  /** {@link OrderingQueue#defaultMaxBytes}, the byte bound every consensus type's queue has by default. */
   static long defaultQueueBytes() {
-    return Math.max(MIN_QUEUE_BYTES, Runtime.getRuntime().maxMemory() / HEAP_DIVISOR);
+    return OrderingQueue.defaultMaxBytes();
   }
 
   public SoloOptions withQueueCapacity(int capacity) {
