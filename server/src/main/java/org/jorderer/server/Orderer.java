@@ -9,6 +9,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +105,8 @@ public final class Orderer implements AutoCloseable {
     try {
       PrometheusRegistry metrics = new PrometheusRegistry();
       channels = ChannelRegistry.open(ledgers, crypto, chainFactory(signer, new ConsensusMetrics(metrics), clock,
-          settings.deliver().expirationChecks(), settings.cluster(), pullTls(settings)), signer);
+          settings.deliver().expirationChecks(), settings.cluster(), pullTls(settings),
+          DeliverBlockSource.ownEndpoints(settings.listen())), signer);
       if (settings.demoChannel() != null && channels.channel(settings.demoChannel()).isEmpty()) {
         createDemoChannel(settings, channels, clock);
       }
@@ -215,9 +217,15 @@ public final class Orderer implements AutoCloseable {
    */
   public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
       boolean expirationChecks, ClusterSettings cluster, OrdererClientTls pullTls) {
+    return chainFactory(signer, metrics, clock, expirationChecks, cluster, pullTls, Set.of());
+  }
+
+  /** As above; a pull never dials {@code ownEndpoints}, the node's own client listener ({@code host:port}). */
+  public static ChainFactory chainFactory(LocalSigner signer, ConsensusMetrics metrics, Clock clock,
+      boolean expirationChecks, ClusterSettings cluster, OrdererClientTls pullTls, Set<String> ownEndpoints) {
     // Onboarding pulls over Deliver with requests signed by this node (docs/raft.md, "Snapshots and onboarding").
-    return new ChainFactory(consenters(cluster, new DeliverBlockSource(signer, clock, pullTls)), signer, metrics, clock,
-        expirationChecks, pullTls);
+    return new ChainFactory(consenters(cluster, new DeliverBlockSource(signer, clock, pullTls, ownEndpoints)), signer,
+        metrics, clock, expirationChecks, pullTls);
   }
 
   /**

@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
 import org.hyperledger.fabric.protos.common.Metadata;
@@ -168,6 +170,49 @@ class RaftOnboardingTest {
       ordered.addAll(ledger(2).readBlock(n).getData().getDataList());
     }
     assertThat(ordered).containsExactlyInAnyOrderElementsOf(sent);
+  }
+
+  /**
+   * Node 0's own client endpoint is the first the channel config lists. Restarted behind the
+   * others' purged logs, it pulls from a peer that holds the blocks and never dials itself: its
+   * own Deliver service opens no stream (Fabric's BlockPuller probes the endpoints' heights and
+   * skips those without the wanted block, orderer/common/cluster/deliver.go).
+   */
+  @Test
+  void aNodeRestartedBehindPullsFromAPeerWithoutDialingItself() throws Exception {
+    List<ByteString> sent = new ArrayList<>(broadcast(0, 0, 20));
+    awaitEnvelopes(List.of(0, 1, 2), sent.size());
+    long behindIndex = lastRaftIndex(ledger(0));
+    long heightWhenStopped = ledger(0).height();
+    nodes[0].close();
+    nodes[0] = null;
+
+    sent.addAll(broadcast(1, 20, 150));
+    sent.addAll(broadcast(2, 170, 150));
+    awaitEnvelopes(List.of(1, 2), sent.size());
+    for (int node : List.of(1, 2)) {
+      await().atMost(WAIT).until(() -> firstLogIndex(node) > behindIndex + 1);
+    }
+    double servedBefore = deliverStreams(1) + deliverStreams(2);
+
+    long startNanos = System.nanoTime();
+    start(0);
+    await().atMost(WAIT).until(() -> ledger(0).height() == ledger(1).height());
+    System.out.printf("node 0 caught up %d blocks in %d ms from its start%n", ledger(0).height() - heightWhenStopped,
+        (System.nanoTime() - startNanos) / 1_000_000);
+    assertSameHeadersAndData(List.of(0, 1, 2));
+    assertThat(deliverStreams(0)).as("Deliver streams node 0 opened to itself").isZero();
+    assertThat(deliverStreams(1) + deliverStreams(2)).as("Deliver streams the peers served").isGreaterThan(servedBefore);
+  }
+
+  private double deliverStreams(int node) {
+    for (MetricSnapshot snapshot : nodes[node].metrics().scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals("deliver_streams_opened")
+          && snapshot instanceof CounterSnapshot counter) {
+        return counter.getDataPoints().stream().mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+      }
+    }
+    return 0;
   }
 
   @Test

@@ -128,7 +128,16 @@ final class ChannelStateMachine extends BaseStateMachine {
   /** After an installed snapshot: continue from it. */
   @Override
   public void reinitialize() throws IOException {
-    loadLatestSnapshot();
+    try {
+      loadLatestSnapshot();
+    } catch (ChannelOrdering.ChainStopped e) {
+      // The chain halted while pulling the blocks below the snapshot (the node stops). Ratis's
+      // updater must not see a failure here: Ratis 3.3.0's StateMachineUpdater, failing in a
+      // reload while the server closes, spins without end and the close waits for it forever.
+      // Nothing more is written; the next start loads the snapshot and pulls again.
+      log.info("{} while pulling the blocks below the installed Raft snapshot; the next start pulls them",
+          e.getMessage());
+    }
     if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
       getLifeCycle().transition(LifeCycle.State.RUNNING);

@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RatisNode {
   private static final Logger log = LoggerFactory.getLogger(RatisNode.class);
+  /** How long stopping waits for Ratis's server to close before leaving it behind. */
+  static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(20);
 
   private final ClusterSettings settings;
   private final RaftPeerId id;
@@ -276,12 +278,29 @@ final class RatisNode {
     if (--chains > 0 || server == null) {
       return;
     }
-    try {
-      server.close();
-    } catch (IOException e) {
-      log.warn("Closing Raft node {}: {}", id, e.toString());
-    }
+    RaftServer closing = server;
     server = null;
+    // Bounded: a Ratis thread stuck in a state machine call must not keep the node from stopping
+    // (a node whose SIGTERM never completed, docs/performance.md "Raft, 3 nodes"). The server's
+    // threads that are left end with the process.
+    Thread closer = new Thread(() -> {
+      try {
+        closing.close();
+      } catch (IOException e) {
+        log.warn("Closing Raft node {}: {}", id, e.toString());
+      }
+    }, "raft-close-" + id);
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(CLOSE_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (closer.isAlive()) {
+      log.warn("Raft node {} did not stop within {} s; leaving its threads behind", id, CLOSE_WAIT.toSeconds());
+      return;
+    }
     log.info("Raft node {} stopped", id);
   }
 

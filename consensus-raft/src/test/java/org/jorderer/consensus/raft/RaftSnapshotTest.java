@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hyperledger.fabric.protos.common.Block;
@@ -142,6 +143,54 @@ class RaftSnapshotTest {
         await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size());
       }
       assertSameHeadersAndData(cluster);
+    }
+  }
+
+  /**
+   * A node behind whose pull cannot succeed (every orderer it could pull from is gone, as when
+   * a whole cluster stops while one node catches up) stops as asked: the pull, and the Ratis
+   * thread it holds, end when the chain halts.
+   */
+  @Test
+  void aNodeStoppedWhilePullingBlocksStops() throws Exception {
+    CountDownLatch pulling = new CountDownLatch(1);
+    AtomicInteger pulls = new AtomicInteger();
+    try (RaftCluster cluster = cluster(new AtomicInteger())) {
+      RaftCluster.Node[] behindNode = new RaftCluster.Node[1];
+      var served = cluster.blocks;
+      cluster.blocks = node -> node != behindNode[0] ? served.apply(node) : (channelId, last, config, to, accept) -> {
+        pulls.incrementAndGet();
+        pulling.countDown();
+        throw new IllegalStateException("channel " + channelId + ": no orderer answers");
+      };
+      cluster.startAll();
+      List<Envelope> sent = new ArrayList<>(order(cluster, 0, 30, List.of(cluster.nodes)));
+      await().atMost(WAIT).until(() -> cluster.leader() != null);
+      RaftCluster.Node behind = cluster.leader() == cluster.nodes[2] ? cluster.nodes[1] : cluster.nodes[2];
+      behindNode[0] = behind;
+      await().atMost(WAIT).until(() -> envelopesIn(behind) == sent.size());
+      behind.stop();
+      List<RaftCluster.Node> survivors = new ArrayList<>();
+      for (RaftCluster.Node node : cluster.nodes) {
+        if (node.running()) {
+          survivors.add(node);
+        }
+      }
+      sent.addAll(order(cluster, 30, 300, survivors));
+      for (RaftCluster.Node node : survivors) {
+        await().atMost(WAIT).until(() -> node.logSegmentStarts().get(0) > 1);
+      }
+
+      behind.start();
+      assertThat(pulling.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the node behind started pulling").isTrue();
+      // The whole cluster stops: the survivors first, then the node still pulling.
+      for (RaftCluster.Node node : survivors) {
+        node.stop();
+      }
+      CompletableFuture<Void> stopped = CompletableFuture.runAsync(behind::stop);
+      await().atMost(WAIT).until(stopped::isDone);
+      stopped.get();
+      assertThat(pulls.get()).isPositive();
     }
   }
 

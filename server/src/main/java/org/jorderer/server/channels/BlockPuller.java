@@ -89,6 +89,27 @@ final class BlockPuller {
    */
   void pull(Endpoint endpoint, long from, long to, Duration idle, BooleanSupplier running, Consumer<Block> accept)
       throws InterruptedException {
+    stream(endpoint, SeekPositions.specified(from), to, idle, running, accept);
+  }
+
+  /**
+   * The number of the newest block {@code endpoint} holds, asked with a Deliver request for its
+   * newest block (Fabric's {@code BlockPuller.probeEndpoint} and {@code fetchLastBlockSeq}).
+   *
+   * @throws IllegalStateException when it fails, answers a status, or sends nothing for {@code idle}
+   */
+  long newestBlock(Endpoint endpoint, Duration idle, BooleanSupplier running) throws InterruptedException {
+    long[] newest = {-1};
+    stream(endpoint, SeekPositions.NEWEST, 0, idle, running, block -> newest[0] = block.getHeader().getNumber());
+    if (newest[0] < 0) {
+      throw new IllegalStateException(endpoint + ": the probe for its newest block was stopped");
+    }
+    return newest[0];
+  }
+
+  /** Streams from {@code start} until a block numbered {@code to} or above arrives (to: -1 for no end). */
+  private void stream(Endpoint endpoint, org.hyperledger.fabric.protos.orderer.SeekPosition start, long to,
+      Duration idle, BooleanSupplier running, Consumer<Block> accept) throws InterruptedException {
     LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>(64);
     NettyChannelBuilder builder = NettyChannelBuilder.forTarget(endpoint.address())
         .maxInboundMessageSize(Integer.MAX_VALUE);
@@ -118,8 +139,11 @@ final class BlockPuller {
           putQuietly(responses, "closed");
         }
       });
-      stream.onNext(seek(from, to));
-      log.info("[channel: {}] Pulling blocks from {} starting at block {}", channelId, endpoint, from);
+      stream.onNext(seek(start, to));
+      if (start.hasSpecified()) {
+        log.info("[channel: {}] Pulling blocks from {} starting at block {}", channelId, endpoint,
+            start.getSpecified().getNumber());
+      }
       long idleSince = System.nanoTime();
       while (running.getAsBoolean()) {
         Object next = responses.poll(200, TimeUnit.MILLISECONDS);
@@ -177,8 +201,8 @@ final class BlockPuller {
    * channel header carries the SHA-256 of the client certificate (Fabric's
    * {@code CreateSignedEnvelopeWithTLSBinding}, as its {@code BlockPuller} sends it).
    */
-  private Envelope seek(long from, long to) {
-    var seek = SeekPositions.seek(SeekPositions.specified(from), SeekPositions.specified(to));
+  private Envelope seek(org.hyperledger.fabric.protos.orderer.SeekPosition start, long to) {
+    var seek = SeekPositions.seek(start, start.hasNewest() ? start : SeekPositions.specified(to));
     if (tls == null) {
       return requests.seek(channelId, seek, clock.instant());
     }
