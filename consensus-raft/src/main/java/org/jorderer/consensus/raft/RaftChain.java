@@ -103,7 +103,9 @@ public final class RaftChain implements Chain {
   private boolean started; // guarded by lifecycle
   private boolean stopped; // guarded by lifecycle
   private ChannelOrdering ordering;
-  private RaftClient client;
+  // Replaced by renewClient after a proposal ran out of retries (read by the proposer, the batch
+  // timer and the close).
+  private volatile RaftClient client;
   private Thread proposer;
   private ScheduledExecutorService timer;
   private volatile long cutProposedFor = -1;
@@ -618,8 +620,9 @@ public final class RaftChain implements Chain {
     inflight.acquire();
     long sentNanos = System.nanoTime();
     CompletableFuture<RaftClientReply> reply;
+    RaftClient sender = client;
     try {
-      reply = client.async().send(Message.valueOf(
+      reply = sender.async().send(Message.valueOf(
           org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(entry.encode())));
     } catch (RuntimeException e) {
       inflight.release();
@@ -640,6 +643,9 @@ public final class RaftChain implements Chain {
             + " {} envelope(s); answered SUCCESS, as every other node applies it", channelId, proposals.size());
         why = null;
       }
+      if (why != null && clientGaveUp(why)) {
+        renewClient(sender);
+      }
       if (why == null && r != null && r.isSuccess()) {
         discarded = r.getMessage().getContent().toString(StandardCharsets.UTF_8);
         // Committed: a quorum has the entry in its log on disk (this node's wait for it).
@@ -659,6 +665,40 @@ public final class RaftChain implements Chain {
         }
       }
     });
+  }
+
+  /**
+   * Whether the Ratis client gave a proposal up (out of retries, or its ordered stream closed).
+   * Its ordered requests are sequenced in one sliding window; after such a failure that client was
+   * seen failing every later proposal with {@code AlreadyClosedException}, the new leader's
+   * included (docs/raft.md, "What is next"), so the chain proposes through a fresh client instead.
+   */
+  private static boolean clientGaveUp(Throwable why) {
+    Throwable cause = why instanceof java.util.concurrent.CompletionException && why.getCause() != null
+        ? why.getCause() : why;
+    return cause instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException
+        || cause instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+  }
+
+  /** Proposes through a new Ratis client from now on, unless {@code failed} was already replaced. */
+  private void renewClient(RaftClient failed) {
+    synchronized (lifecycle) { // a stop closes whichever client is current after it set stopped
+      if (stopped || halting || client != failed) {
+        return;
+      }
+      client = node.client(group, new ProposalRetry());
+    }
+    log.info("Raft chain for channel {}: a proposal ran out of retries; proposing through a new Raft client",
+        channelId);
+    Thread closing = new Thread(() -> {
+      try {
+        failed.close();
+      } catch (IOException | RuntimeException e) {
+        log.debug("Raft chain for channel {}: closing the old Raft client: {}", channelId, e.toString());
+      }
+    }, "raft-client-close-" + channelId);
+    closing.setDaemon(true);
+    closing.start();
   }
 
   private static boolean config(List<Proposal> proposals) {

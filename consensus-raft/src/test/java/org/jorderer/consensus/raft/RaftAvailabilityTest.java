@@ -143,6 +143,45 @@ class RaftAvailabilityTest {
   }
 
   /**
+   * An election that outlasts the submit timeout (as with Fabric's default ticks, 5–10 s, against
+   * a 10 s submit timeout on a loaded machine): a proposal sent to the stopped leader runs out of
+   * retries and is answered SERVICE_UNAVAILABLE, and afterwards the survivors order again, both of
+   * them. Seen failing in bench/raft-cluster before the chain renewed its Ratis client after such a
+   * failure: every later proposal of that node failed with AlreadyClosedException.
+   */
+  @Test
+  void aSurvivorWhoseProposalRanOutOfRetriesOrdersAgainOnceTheNextLeaderIsElected() throws Exception {
+    try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofMillis(100), 10)) {
+      cluster.electionTimeoutMin = Duration.ofMillis(1500);
+      cluster.tune = (index, settings) -> settings.withSubmitTimeout(Duration.ofMillis(500));
+      cluster.startAll();
+      RaftCluster.Node leader = awaitAgreedLeader(cluster);
+      List<RaftCluster.Node> survivors = new ArrayList<>();
+      for (RaftCluster.Node node : cluster.nodes) {
+        if (node != leader) {
+          survivors.add(node);
+        }
+      }
+      survivors.get(0).chain.order(cluster.envelope("before"), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+      leader.stop();
+      // Sent while the survivors still take the stopped node for the leader: out of retries.
+      CompletableFuture<Void> lost = survivors.get(0).chain.order(cluster.envelope("lost"), 0);
+      assertThat(lost).failsWithin(WAIT);
+      await().atMost(WAIT).until(() -> cluster.leader() != null && cluster.leader() != leader);
+
+      for (RaftCluster.Node node : survivors) {
+        Envelope after = cluster.envelope("after via node " + node.index);
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+          node.chain.order(after, 0).get(5, TimeUnit.SECONDS);
+          return true;
+        });
+        await().atMost(WAIT).until(() -> contains(node, after));
+      }
+    }
+  }
+
+  /**
    * Broadcast load through both survivors while the leader stops (its Ratis server closes, as a
    * killed process's connections do): no envelope is refused, and every envelope acknowledged
    * before or after the stop is in both survivors' ledgers exactly once, with the same blocks on
