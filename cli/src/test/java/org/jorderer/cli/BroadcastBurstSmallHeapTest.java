@@ -94,7 +94,7 @@ class BroadcastBurstSmallHeapTest {
           .containsExactly(java.util.Collections.nCopies(PER_STREAM, Status.SUCCESS).toArray(Status[]::new));
     }
     long answered = System.nanoTime();
-    assertThat(oversize.ended.get(180, TimeUnit.SECONDS)).isEqualTo(io.grpc.Status.Code.OK);
+    assertThat(oversize.ended.get(180, TimeUnit.SECONDS)).as("log:%n%s", node.logTail()).isEqualTo(io.grpc.Status.Code.OK);
     assertThat(oversize.answers).hasSize(1);
     assertThat(oversize.answers.get(0).getStatus()).isEqualTo(Status.BAD_REQUEST);
     assertThat(oversize.answers.get(0).getInfo()).contains("exceeds maximum allowed");

@@ -34,6 +34,9 @@ public final class IdentityCache<V> {
   }
 
   public void put(ByteString key, V identity) {
+    // A copy of the key: it may be a view into a whole received envelope (the server parses with
+    // aliasing), which an entry would otherwise keep alive for as long as it is cached.
+    key = ByteString.copyFrom(key.asReadOnlyByteBuffer());
     ConcurrentHashMap<ByteString, V> current = young;
     if (current.size() >= generationSize) {
       synchronized (this) {

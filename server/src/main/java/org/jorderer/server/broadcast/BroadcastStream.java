@@ -333,8 +333,9 @@ final class BroadcastStream implements StreamObserver<Envelope> {
    */
   private static Payload payload(Envelope envelope) throws RejectedEnvelope {
     try {
-      return Payload.parseFrom(envelope.getPayload());
-    } catch (InvalidProtocolBufferException e) {
+      // Aliased: the payload's fields are views of the envelope's bytes, not a second copy.
+      return Payload.parseFrom(EnvelopeMarshaller.aliasedInput(envelope.getPayload()));
+    } catch (java.io.IOException e) { // only InvalidProtocolBufferException: the input is in memory
       throw new RejectedEnvelope(CHANNEL_UNKNOWN + "error unmarshalling Payload: " + e.getMessage());
     }
   }
