@@ -6,13 +6,13 @@ import org.hyperledger.fabric.protos.common.Envelope;
 /**
  * One channel's ordering (Fabric's {@code consensus.Chain}): takes validated envelopes, orders them,
  * cuts them into blocks, and appends the blocks to the channel's ledger, where Deliver finds them.
- * Solo implements it today; a Raft chain (Apache Ratis) will implement the same interface, over the
- * same {@link ConsenterSupport}, {@link OrderingQueue} and {@link BlockWriter}.
+ * Solo and Raft (Apache Ratis) implement it over the same {@link ConsenterSupport},
+ * {@link OrderingQueue} and {@link BlockWriter}.
  *
- * <p>Ordering is asynchronous and never blocks the caller: {@link #order} returns a future that
- * completes once the chain has taken the envelope into its bounded queue, which is the moment
- * Broadcast answers SUCCESS. While the queue is full the future stays pending, and a caller that
- * waits for it before reading more from its client pushes back on that client.
+ * <p>Ordering is asynchronous and never blocks the caller: {@link #submit} returns a
+ * {@link Submission}, whose {@code taken} future completes once the chain has the envelope in its
+ * bounded queue (pending while the queue is full: back-pressure) and whose {@code settled} future
+ * completes when Broadcast may answer for it (solo: the same moment; Raft: once committed).
  */
 public interface Chain extends AutoCloseable {
 
@@ -26,19 +26,29 @@ public interface Chain extends AutoCloseable {
 
   /**
    * Hands over a normal envelope that passed the channel's filters at config sequence
-   * {@code configSequence}. The future fails with {@link ChainHaltedException} once the chain is
-   * halted (Fabric answers SERVICE_UNAVAILABLE with the exception's text).
+   * {@code configSequence}. Both of the submission's futures fail with {@link ChainHaltedException}
+   * once the chain is halted (Fabric answers SERVICE_UNAVAILABLE with the exception's text).
    */
-  CompletableFuture<Void> order(Envelope envelope, long configSequence);
+  Submission submit(Envelope envelope, long configSequence);
 
   /**
    * Hands over a CONFIG envelope that the channel's message processor made from a CONFIG_UPDATE at
    * config sequence {@code configSequence} (Fabric's {@code Configure}). The chain cuts any pending
    * batch, writes the config envelope alone in its block and switches the channel to its config;
-   * if the sequence moved meanwhile the envelope is processed again first. The future completes
-   * and fails as {@link #order}'s does.
+   * if the sequence moved meanwhile the envelope is processed again first. The submission
+   * completes and fails as {@link #submit}'s does.
    */
-  CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence);
+  Submission submitConfig(Envelope configEnvelope, long configSequence);
+
+  /** {@link #submit}, for callers that only need the answer: completes when the envelope is settled. */
+  default CompletableFuture<Void> order(Envelope envelope, long configSequence) {
+    return submit(envelope, configSequence).settled();
+  }
+
+  /** {@link #submitConfig}, for callers that only need the answer. */
+  default CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+    return submitConfig(configEnvelope, configSequence).settled();
+  }
 
   /** Fires when the chain stops ordering (halted, failed); Deliver answers SERVICE_UNAVAILABLE then. */
   ErrorSignal errored();

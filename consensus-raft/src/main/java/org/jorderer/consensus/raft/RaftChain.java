@@ -36,6 +36,7 @@ import org.jorderer.consensus.ChainHaltedException;
 import org.jorderer.consensus.ConsenterSupport;
 import org.jorderer.consensus.ErrorSignal;
 import org.jorderer.consensus.OrderingQueue;
+import org.jorderer.consensus.Submission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,18 +180,23 @@ public final class RaftChain implements Chain {
   }
 
   @Override
-  public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
+  public Submission submit(Envelope envelope, long configSequence) {
     metrics.normalProposalReceived();
-    return submit(envelope, configSequence, false);
+    return propose(envelope, configSequence, false);
   }
 
   @Override
-  public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+  public Submission submitConfig(Envelope configEnvelope, long configSequence) {
     metrics.configProposalReceived();
-    return submit(configEnvelope, configSequence, true);
+    return propose(configEnvelope, configSequence, true);
   }
 
-  private CompletableFuture<Void> submit(Envelope envelope, long configSequence, boolean config) {
+  /**
+   * Taken once the proposal queue holds the envelope; settled once its entry is committed by a
+   * quorum and applied here. Broadcast hands over a stream's next envelopes as soon as this one is
+   * taken, so envelopes of one stream share Raft entries and replication rounds.
+   */
+  private Submission propose(Envelope envelope, long configSequence, boolean config) {
     Objects.requireNonNull(envelope, "envelope");
     Proposal proposal = new Proposal(new RaftEntry.Ordered(envelope, configSequence), config, System.nanoTime(),
         new CompletableFuture<>());
@@ -208,7 +214,7 @@ public final class RaftChain implements Chain {
         metrics.proposalFailed(); // Fabric counts every Submit that fails
       }
     });
-    return answered;
+    return new Submission(accepted, answered);
   }
 
   /** Whether this node currently leads the channel's group. */

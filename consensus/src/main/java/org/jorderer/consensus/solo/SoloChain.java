@@ -17,6 +17,7 @@ import org.jorderer.consensus.ConsenterSupport;
 import org.jorderer.consensus.ErrorSignal;
 import org.jorderer.consensus.LedgerStall;
 import org.jorderer.consensus.OrderingQueue;
+import org.jorderer.consensus.Submission;
 import org.jorderer.consensus.cutter.BlockCutter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,15 +106,15 @@ public final class SoloChain implements Chain, LedgerStall {
    * before {@link #start} are queued and ordered once the chain starts.
    */
   @Override
-  public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
+  public Submission submit(Envelope envelope, long configSequence) {
     Objects.requireNonNull(envelope, "envelope");
-    return queue.offer(new Message(envelope, configSequence, false));
+    return Submission.settledWhenTaken(queue.offer(new Message(envelope, configSequence, false)));
   }
 
   @Override
-  public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+  public Submission submitConfig(Envelope configEnvelope, long configSequence) {
     Objects.requireNonNull(configEnvelope, "configEnvelope");
-    return queue.offer(new Message(configEnvelope, configSequence, true));
+    return Submission.settledWhenTaken(queue.offer(new Message(configEnvelope, configSequence, true)));
   }
 
   /**

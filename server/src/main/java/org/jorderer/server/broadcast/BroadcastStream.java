@@ -21,6 +21,7 @@ import org.jorderer.channel.processor.MessageClass;
 import org.jorderer.channel.processor.MessageProcessor;
 import org.jorderer.channel.processor.NormalResult;
 import org.jorderer.channel.processor.Verdict;
+import org.jorderer.consensus.Submission;
 import org.jorderer.server.EnvelopeMarshaller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +31,15 @@ import org.slf4j.LoggerFactory;
  * response per envelope, in order; the stream ends after the first rejection. Every envelope is
  * judged by its channel's {@link MessageProcessor} (the same rule the chain re-applies at ordering):
  * a normal one is ordered, a CONFIG_UPDATE becomes a CONFIG envelope handed to the chain's
- * {@code configure}. The next envelope is read only once the chain has accepted the previous
- * one, so a full ordering queue stops this client's reads (HTTP/2 flow control) instead of
- * growing the heap.
+ * {@code configure}. The next envelope is processed only once the chain has taken the previous one
+ * into its queue, so a full ordering queue stops this client's reads (HTTP/2 flow control) instead
+ * of growing the heap.
+ *
+ * <p>Taking and answering are apart ({@link org.jorderer.consensus.Submission}): a Raft chain answers
+ * once the envelope is committed by a quorum, and meanwhile this stream hands over its next
+ * envelopes, up to {@link #MAX_UNANSWERED}; answers still leave in the order the envelopes came,
+ * each when it and every one before it is settled. Without this a stream had one envelope in
+ * replication at a time, and a 3-node cluster ordered about 90 tx/s for 8 streams.
  *
  * <p>Reading ahead is bounded twice: at most {@link #READ_AHEAD} envelopes per stream, and the
  * node-wide {@link InFlightBytes} budget over all streams. gRPC is asked for one message at a
@@ -56,6 +63,12 @@ final class BroadcastStream implements StreamObserver<Envelope> {
    * loop (about TURN signature checks, under a millisecond).
    */
   static final int TURN = 16;
+  /**
+   * Envelopes a stream may have handed to its chain and not answered yet. Memory is bounded by the
+   * node-wide {@link InFlightBytes} budget (an envelope's bytes are released when it is answered)
+   * and by the chain's queue; this bounds the bookkeeping per stream.
+   */
+  static final int MAX_UNANSWERED = 1024;
 
   private final BroadcastHandler handler;
   private final ServerCallStreamObserver<BroadcastResponse> out;
@@ -64,8 +77,11 @@ final class BroadcastStream implements StreamObserver<Envelope> {
   // Envelopes read but not answered yet, in arrival order. At most READ_AHEAD: the window of
   // messages requested from gRPC, which stops reading from the client once it is used up.
   private final ArrayDeque<Envelope> backlog = new ArrayDeque<>(READ_AHEAD);
-  private boolean processing; // an envelope is with the chain, waiting to be accepted
-  private long processingBytes; // its size, charged to the budget until it is answered
+  private boolean processing; // an envelope is with the chain, waiting to be taken into its queue
+  // Envelopes judged and not answered yet, in arrival order: each waits for its own outcome and for
+  // every one before it. Each holds its bytes in the budget until it is answered.
+  private final ArrayDeque<Unanswered> unanswered = new ArrayDeque<>();
+  private final Executor home; // where completions from the chain come back to: this stream's event loop
   private boolean requested; // one message asked of gRPC and not arrived yet
   private long reserved; // the budget reserved for it
   private long lastSize; // this stream's last envelope: what the next one is expected to be
@@ -73,6 +89,30 @@ final class BroadcastStream implements StreamObserver<Envelope> {
   private boolean halfClosed;
   private int turn; // messages asked for in this stream's current turn on the event loop
   private boolean ended;
+
+  /**
+   * An envelope waiting for its answer: either a verdict known at once ({@code status} set), or the
+   * chain's {@code settled} future.
+   */
+  private static final class Unanswered {
+    final Tracker tracker;
+    final long bytes;
+    final CompletableFuture<Void> settled;
+    final Status status;
+    final String info;
+
+    Unanswered(Tracker tracker, long bytes, CompletableFuture<Void> settled, Status status, String info) {
+      this.tracker = tracker;
+      this.bytes = bytes;
+      this.settled = settled;
+      this.status = status;
+      this.info = info;
+    }
+
+    boolean ready() {
+      return settled == null || settled.isDone();
+    }
+  }
 
   /** The metric labels and timings of the envelope being processed (Fabric's tracker). */
   private static final class Tracker {
@@ -86,10 +126,10 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     this.handler = handler;
     this.out = out;
     this.client = client;
+    Executor loop = ThreadExecutorMap.currentExecutor();
+    this.home = loop != null ? loop : handler.executor;
     this.serial = new SynchronizationContext((thread, error) -> {
       log.error("Broadcast stream failed unexpectedly; closing it", error);
-      handler.inFlight.release(processingBytes);
-      processingBytes = 0;
       end();
     });
     out.disableAutoRequest();
@@ -130,7 +170,8 @@ final class BroadcastStream implements StreamObserver<Envelope> {
    * asks once a release makes some.
    */
   private void requestMore() {
-    if (ended || requested || waitingForRoom || backlog.size() + (processing ? 1 : 0) >= READ_AHEAD) {
+    if (ended || requested || waitingForRoom || backlog.size() + (processing ? 1 : 0) >= READ_AHEAD
+        || unanswered.size() >= MAX_UNANSWERED) {
       return;
     }
     long reserve = lastSize;
@@ -174,14 +215,24 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     }
   }
 
-  /** Processes the backlog in order until it is empty or an envelope waits for the chain. */
+  /**
+   * Processes the backlog in order until it is empty, an envelope waits for the chain's queue, or
+   * a refusal waits to be answered (nothing after a refusal is processed: Fabric ends the stream
+   * there).
+   */
   private void drain() {
-    while (!processing && !ended && !backlog.isEmpty()) {
+    while (!processing && !ended && !backlog.isEmpty() && !refusalPending()
+        && unanswered.size() < MAX_UNANSWERED) {
       process(backlog.poll());
     }
-    if (halfClosed && !processing && backlog.isEmpty()) {
+    if (halfClosed && !processing && backlog.isEmpty() && unanswered.isEmpty()) {
       end();
     }
+  }
+
+  private boolean refusalPending() {
+    Unanswered last = unanswered.peekLast();
+    return last != null && last.status != null && last.status != Status.SUCCESS;
   }
 
   @Override
@@ -201,8 +252,7 @@ final class BroadcastStream implements StreamObserver<Envelope> {
     if (ended) {
       return;
     }
-    processing = true;
-    processingBytes = envelope.getSerializedSize();
+    long bytes = envelope.getSerializedSize();
     Tracker tracker = new Tracker();
     Payload payload;
     ChannelHeader header;
@@ -210,13 +260,13 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       payload = payload(envelope);
       header = channelHeader(payload);
     } catch (RejectedEnvelope e) {
-      respond(tracker, Status.BAD_REQUEST, e.getMessage());
+      answer(tracker, bytes, Status.BAD_REQUEST, e.getMessage());
       return;
     }
     // Labels are set only once the channel exists: Fabric returns no header for an unknown one.
     Optional<BroadcastableChannel> found = handler.channels.apply(header.getChannelId());
     if (found.isEmpty()) {
-      respond(tracker, Status.BAD_REQUEST,
+      answer(tracker, bytes, Status.BAD_REQUEST,
           "channel creation request not allowed because the orderer system channel is not defined");
       return;
     }
@@ -228,70 +278,120 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       // Fabric's registrar refuses these before any processing ("Could not get message processor").
       log.warn("[channel: {}] Could not get message processor for serving {}: {}", tracker.channel, client,
           Verdict.CANNOT_PROCESS_DIRECTLY.info());
-      respond(tracker, Verdict.CANNOT_PROCESS_DIRECTLY.status(), Verdict.CANNOT_PROCESS_DIRECTLY.info());
+      answer(tracker, bytes, Verdict.CANNOT_PROCESS_DIRECTLY.status(), Verdict.CANNOT_PROCESS_DIRECTLY.info());
       return;
     }
     Optional<MessageProcessor> processor = channel.processor();
     if (processor.isEmpty()) {
-      respond(tracker, Status.SERVICE_UNAVAILABLE, "channel " + tracker.channel + " is served for Deliver only");
+      answer(tracker, bytes, Status.SERVICE_UNAVAILABLE, "channel " + tracker.channel + " is served for Deliver only");
       return;
     }
-    CompletableFuture<Void> accepted;
+    Submission submitted;
     if (messageClass == MessageClass.CONFIG_UPDATE) {
       log.debug("[channel: {}] Broadcast is processing config update message from {}", tracker.channel, client);
       ConfigResult result = processor.get().processConfigUpdate(envelope);
       if (!result.accepted()) {
-        refuse(tracker, "config", result.verdict());
+        refuse(tracker, bytes, "config", result.verdict());
         return;
       }
       tracker.validated = System.nanoTime();
-      accepted = channel.configure(result.config().orElseThrow(), result.configSequence());
+      submitted = channel.configure(result.config().orElseThrow(), result.configSequence());
     } else {
       NormalResult result = processor.get().processNormal(envelope, payload); // parsed once, here
       if (!result.accepted()) {
-        refuse(tracker, "normal", result.verdict());
+        refuse(tracker, bytes, "normal", result.verdict());
         return;
       }
       tracker.validated = System.nanoTime();
-      accepted = channel.order(envelope, result.configSequence());
+      submitted = channel.order(envelope, result.configSequence());
     }
-    if (accepted.isDone()) {
-      accepted(tracker, accepted); // room in the queue: answer without another hop
+    if (submitted.taken().isDone()) {
+      taken(tracker, bytes, submitted.settled()); // room in the queue: go on without a hop
     } else {
-      accepted.whenCompleteAsync((ignored, error) -> serial.execute(() -> {
-        accepted(tracker, accepted);
+      processing = true;
+      submitted.taken().whenCompleteAsync((ignored, error) -> serial.execute(() -> {
+        processing = false;
+        taken(tracker, bytes, submitted.settled());
         drain();
-      }), handler.executor);
+        requestMore();
+      }), home);
     }
+  }
+
+  /**
+   * The chain holds the envelope (or refused it, and {@code settled} says why): it waits for its
+   * answer, which leaves once it and every envelope before it are settled.
+   */
+  private void taken(Tracker tracker, long bytes, CompletableFuture<Void> settled) {
+    if (ended) {
+      handler.inFlight.release(bytes); // the stream ended while the chain's queue was full
+      return;
+    }
+    if (unanswered.isEmpty() && settled.isDone()) {
+      respond(tracker, bytes, settled); // solo's path: nothing to keep
+      return;
+    }
+    unanswered.add(new Unanswered(tracker, bytes, settled, null, null));
+    if (!settled.isDone()) {
+      // Back on this stream's event loop: answers settled together leave in one pass and one flush.
+      settled.whenCompleteAsync((ignored, error) -> serial.execute(this::answerReady), home);
+    }
+    // Otherwise an envelope before it is not settled yet; its completion answers both.
+  }
+
+  /** A verdict known at once; it leaves after the answers of the envelopes before it. */
+  private void answer(Tracker tracker, long bytes, Status status, String info) {
+    if (unanswered.isEmpty()) {
+      respond(tracker, bytes, status, info);
+    } else {
+      unanswered.add(new Unanswered(tracker, bytes, null, status, info));
+    }
+  }
+
+  /** Sends the answers at the head of the line that are settled, in order, then goes on reading. */
+  private void answerReady() {
+    while (!ended && !unanswered.isEmpty() && unanswered.peek().ready()) {
+      Unanswered next = unanswered.poll();
+      if (next.settled == null) {
+        respond(next.tracker, next.bytes, next.status, next.info);
+      } else {
+        respond(next.tracker, next.bytes, next.settled);
+      }
+    }
+    drain();
+  }
+
+  /** SUCCESS for a settled future that completed normally, else SERVICE_UNAVAILABLE with the chain's reason. */
+  private void respond(Tracker tracker, long bytes, CompletableFuture<Void> settled) {
+    if (!settled.isCompletedExceptionally()) {
+      respond(tracker, bytes, Status.SUCCESS, "");
+      return;
+    }
+    Throwable cause;
+    try {
+      settled.join();
+      throw new IllegalStateException("a settled future completed exceptionally without a failure");
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      cause = e.getCause() != null ? e.getCause() : e;
+    }
+    log.warn("[channel: {}] Rejecting broadcast from {}: the chain did not accept it: {}", tracker.channel, client,
+        cause.getMessage());
+    respond(tracker, bytes, Status.SERVICE_UNAVAILABLE, String.valueOf(cause.getMessage()));
   }
 
   /** Fabric's broadcast {@code ProcessMessage}: the processor's status and text, logged as a warning. */
-  private void refuse(Tracker tracker, String kind, Verdict verdict) {
+  private void refuse(Tracker tracker, long bytes, String kind, Verdict verdict) {
     log.warn("[channel: {}] Rejecting broadcast of {} message from {} because of error: {}", tracker.channel, kind,
         client, verdict.info());
-    respond(tracker, verdict.status(), verdict.info());
+    answer(tracker, bytes, verdict.status(), verdict.info());
   }
 
-  private void accepted(Tracker tracker, CompletableFuture<Void> accepted) {
-    try {
-      accepted.join();
-      respond(tracker, Status.SUCCESS, "");
-    } catch (CompletionException | java.util.concurrent.CancellationException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      log.warn("[channel: {}] Rejecting broadcast from {}: the chain did not accept it: {}", tracker.channel, client,
-          cause.getMessage());
-      respond(tracker, Status.SERVICE_UNAVAILABLE, String.valueOf(cause.getMessage()));
-    }
-  }
-
-  private void respond(Tracker tracker, Status status, String info) {
+  private void respond(Tracker tracker, long bytes, Status status, String info) {
     long now = System.nanoTime();
     double validateSeconds = ((tracker.validated < 0 ? now : tracker.validated) - tracker.started) / 1e9;
     double enqueueSeconds = tracker.validated < 0 ? -1 : (now - tracker.validated) / 1e9;
     handler.metrics.processed(tracker.channel, tracker.type, status.name(), validateSeconds, enqueueSeconds);
-    processing = false;
-    handler.inFlight.release(processingBytes);
-    processingBytes = 0;
+    handler.inFlight.release(bytes);
     if (ended) {
       return;
     }
@@ -322,6 +422,10 @@ final class BroadcastStream implements StreamObserver<Envelope> {
       held += envelope.getSerializedSize();
     }
     backlog.clear();
+    for (Unanswered u : unanswered) {
+      held += u.bytes; // the chain may still order them; they are answered no more
+    }
+    unanswered.clear();
     handler.inFlight.release(held);
   }
 

@@ -1,10 +1,10 @@
 package org.jorderer.server.broadcast;
 
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.jorderer.channel.processor.MessageProcessor;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.channel.ChannelConfig;
+import org.jorderer.consensus.Submission;
 
 /**
  * What Broadcast needs of one channel: its message processor, to judge with, and its chain, to
@@ -17,11 +17,12 @@ public interface BroadcastableChannel {
   Optional<MessageProcessor> processor();
 
   /**
-   * Hands a filtered envelope to the channel's chain; completes when the chain has accepted it,
-   * fails with the chain's reason when it cannot (answered as SERVICE_UNAVAILABLE).
+   * Hands a filtered envelope to the channel's chain ({@link org.jorderer.consensus.Chain#submit}):
+   * taken when the chain holds it, settled when Broadcast may answer; a failure's text is answered
+   * as SERVICE_UNAVAILABLE.
    */
-  CompletableFuture<Void> order(Envelope envelope, long configSequence);
+  Submission order(Envelope envelope, long configSequence);
 
   /** Hands the CONFIG envelope the processor made from an update to the chain, as {@link #order}. */
-  CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence);
+  Submission configure(Envelope configEnvelope, long configSequence);
 }

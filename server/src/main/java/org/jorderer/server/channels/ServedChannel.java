@@ -1,11 +1,11 @@
 package org.jorderer.server.channels;
 
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.EnvelopeChecks;
 import org.jorderer.consensus.Chain;
+import org.jorderer.consensus.Submission;
 import org.jorderer.consensus.CurrentConfig;
 import org.jorderer.channel.processor.MessageProcessor;
 import org.jorderer.consensus.ChainHaltedException;
@@ -134,21 +134,21 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   }
 
   @Override
-  public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
+  public Submission order(Envelope envelope, long configSequence) {
     Chain c = chain;
     if (c == null) {
-      return CompletableFuture.failedFuture(new ChainHaltedException("channel " + channelId + " has no chain"));
+      return Submission.refused(new ChainHaltedException("channel " + channelId + " has no chain"));
     }
-    return c.order(envelope, configSequence);
+    return c.submit(envelope, configSequence);
   }
 
   @Override
-  public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+  public Submission configure(Envelope configEnvelope, long configSequence) {
     Chain c = chain;
     if (c == null) {
-      return CompletableFuture.failedFuture(new ChainHaltedException("channel " + channelId + " has no chain"));
+      return Submission.refused(new ChainHaltedException("channel " + channelId + " has no chain"));
     }
-    return c.configure(configEnvelope, configSequence);
+    return c.submitConfig(configEnvelope, configSequence);
   }
 
   /** Stops the chain at once (Deliver answers SERVICE_UNAVAILABLE from now on). */

@@ -29,6 +29,7 @@ import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.crypto.CryptoProvider;
 import org.jorderer.channel.processor.MessageProcessor;
 import org.jorderer.consensus.ConsensusMetrics;
+import org.jorderer.consensus.Submission;
 import org.jorderer.ledger.LedgerDirectory;
 import org.jorderer.ledger.LedgerOptions;
 import org.jorderer.ledger.testing.Vectors;
@@ -63,6 +64,12 @@ class BroadcastBackPressureTest {
   /** The chain's acceptances the test has not released yet, in the order they were asked for. */
   private final ConcurrentLinkedQueue<CompletableFuture<Void>> held = new ConcurrentLinkedQueue<>();
   private volatile boolean holding = true;
+  /**
+   * When set, the chain takes every envelope at once and settles it when the test says (a Raft
+   * chain's commit), in {@link #settling}, in the order the envelopes were handed over.
+   */
+  private volatile boolean settleApart;
+  private final List<CompletableFuture<Void>> settling = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void open() throws Exception {
@@ -92,17 +99,22 @@ class BroadcastBackPressureTest {
       }
 
       @Override
-      public CompletableFuture<Void> order(Envelope e, long configSequence) {
+      public Submission order(Envelope e, long configSequence) {
+        if (settleApart) {
+          CompletableFuture<Void> settled = new CompletableFuture<>();
+          settling.add(settled);
+          return new Submission(CompletableFuture.completedFuture(null), settled);
+        }
         if (!holding) {
-          return CompletableFuture.completedFuture(null);
+          return Submission.settledWhenTaken(CompletableFuture.completedFuture(null));
         }
         CompletableFuture<Void> accepted = new CompletableFuture<>();
         held.add(accepted);
-        return accepted;
+        return Submission.settledWhenTaken(accepted);
       }
 
       @Override
-      public CompletableFuture<Void> configure(Envelope e, long configSequence) {
+      public Submission configure(Envelope e, long configSequence) {
         return order(e, configSequence);
       }
     };
@@ -121,6 +133,7 @@ class BroadcastBackPressureTest {
   void close() throws Exception {
     holding = false;
     releaseHeld();
+    settling.forEach(f -> f.complete(null));
     if (client != null) {
       client.shutdownNow();
     }
@@ -247,5 +260,51 @@ class BroadcastBackPressureTest {
     assertThat(stream.answers).hasSize(5);
     assertThat(stream.answers.get(4).getStatus()).isEqualTo(Status.FORBIDDEN);
     Awaitility.await().atMost(WAIT).until(() -> roomy.used() == 0);
+  }
+
+  @Test
+  void envelopesGoToTheChainBeforeEarlierOnesSettleAndAreAnsweredInTheOrderTheyCame() throws Exception {
+    settleApart = true;
+    InFlightBytes budget = start(1L << 30);
+    Stream stream = new Stream();
+    stream.send(10);
+    // All ten are with the chain while none is settled: a stream does not wait for each one's
+    // replication before handing over the next.
+    Awaitility.await().atMost(WAIT).until(() -> settling.size() == 10);
+    assertThat(stream.answers).isEmpty();
+
+    // Settled from the last to the first, the fourth one failing: the answers still follow the
+    // envelopes' order, so the client sees three SUCCESSes, then the failure, and the stream ends.
+    for (int i = 9; i >= 0; i--) {
+      if (i == 3) {
+        settling.get(i).completeExceptionally(new IllegalStateException("no Raft leader"));
+      } else {
+        settling.get(i).complete(null);
+      }
+    }
+    assertThat(stream.ended.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+    assertThat(stream.answers).extracting(BroadcastResponse::getStatus)
+        .containsExactly(Status.SUCCESS, Status.SUCCESS, Status.SUCCESS, Status.SERVICE_UNAVAILABLE);
+    assertThat(stream.answers.get(3).getInfo()).isEqualTo("no Raft leader");
+    // The six after the failure were with the chain; they go unanswered, and their bytes are released.
+    Awaitility.await().atMost(WAIT).until(() -> budget.used() == 0);
+  }
+
+  @Test
+  void aRefusalWaitsForTheAnswersOfTheEnvelopesBeforeItThenEndsTheStream() throws Exception {
+    settleApart = true;
+    InFlightBytes budget = start(1L << 30);
+    Stream stream = new Stream();
+    stream.send(3);
+    stream.requests.onNext(envelope.toBuilder().clearSignature().build()); // refused by the processor
+    stream.send(2); // never judged: Fabric ends the stream at the refusal
+    Awaitility.await().atMost(WAIT).until(() -> settling.size() == 3);
+
+    settling.forEach(f -> f.complete(null));
+    assertThat(stream.ended.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+    assertThat(stream.answers).extracting(BroadcastResponse::getStatus)
+        .containsExactly(Status.SUCCESS, Status.SUCCESS, Status.SUCCESS, Status.FORBIDDEN);
+    assertThat(settling).as("nothing after the refusal went to the chain").hasSize(3);
+    Awaitility.await().atMost(WAIT).until(() -> budget.used() == 0);
   }
 }

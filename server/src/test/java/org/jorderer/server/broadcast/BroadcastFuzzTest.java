@@ -109,13 +109,13 @@ class BroadcastFuzzTest {
       }
 
       @Override
-      public CompletableFuture<Void> order(Envelope envelope, long configSequence) {
+      public org.jorderer.consensus.Submission order(Envelope envelope, long configSequence) {
         ordered.set(true);
         return channel.order(envelope, configSequence);
       }
 
       @Override
-      public CompletableFuture<Void> configure(Envelope configEnvelope, long configSequence) {
+      public org.jorderer.consensus.Submission configure(Envelope configEnvelope, long configSequence) {
         ordered.set(true);
         return channel.configure(configEnvelope, configSequence);
       }
