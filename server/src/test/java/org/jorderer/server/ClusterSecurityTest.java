@@ -3,6 +3,7 @@ package org.jorderer.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.jorderer.server.support.RaftLedgerBlocks.raftMetadata;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
@@ -38,21 +39,11 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
 import org.hyperledger.fabric.protos.common.Config;
-import org.hyperledger.fabric.protos.common.ConfigGroup;
-import org.hyperledger.fabric.protos.common.ConfigUpdate;
-import org.hyperledger.fabric.protos.common.ConfigValue;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Metadata;
-import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.ConsensusType;
-import org.hyperledger.fabric.protos.orderer.etcdraft.BlockMetadata;
-import org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata;
 import org.jorderer.channel.ChannelConfig;
-import org.jorderer.channel.envelope.ConfigUpdateEnvelopes;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.genesis.GenesisBlock;
 import org.jorderer.channel.genesis.SoloChannelProfile;
@@ -66,6 +57,8 @@ import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.channels.DeliverBlockSource;
 import org.jorderer.server.channels.OrdererClientTls;
 import org.jorderer.server.support.BroadcastClient;
+import org.jorderer.server.support.ConsenterChange;
+import org.jorderer.server.support.RaftLedgerBlocks;
 import org.jorderer.server.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -370,47 +363,20 @@ class ClusterSecurityTest {
   /** A config update (as configtxlator compute_update makes it) setting the consenters to {@code members}. */
   private Envelope update(List<EtcdRaftProfile.ConsenterAddress> members) {
     Config config = nodes.get(0).channels().channel(CHANNEL).orElseThrow().config().config();
-    ConfigGroup channel = config.getChannelGroup();
-    ConfigGroup orderer = channel.getGroupsOrThrow("Orderer");
-    ConfigValue type = orderer.getValuesOrThrow("ConsensusType");
-    ConsensusType current;
-    try {
-      current = ConsensusType.parseFrom(type.getValue());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
-    ConfigMetadata metadata = EtcdRaftProfile.metadata(members);
-    ConfigValue next = type.toBuilder().setVersion(type.getVersion() + 1)
-        .setValue(current.toBuilder().setMetadata(metadata.toByteString()).build().toByteString()).build();
-    ConfigUpdate update = ConfigUpdate.newBuilder()
-        .setChannelId(CHANNEL)
-        .setReadSet(ConfigGroup.newBuilder().setVersion(channel.getVersion())
-            .putGroups("Orderer", ConfigGroup.newBuilder().setVersion(orderer.getVersion()).build()))
-        .setWriteSet(ConfigGroup.newBuilder().setVersion(channel.getVersion())
-            .putGroups("Orderer", ConfigGroup.newBuilder().setVersion(orderer.getVersion())
-                .putValues("ConsensusType", next).build()))
-        .build();
-    return ConfigUpdateEnvelopes.signedUpdate(update, Instant.now(), admin);
+    return ConsenterChange.signed(CHANNEL, config, members, admin);
   }
 
   private BroadcastResponse broadcast(int node, Envelope envelope) throws Exception {
-    try (BroadcastClient broadcast = new BroadcastClient(connections.get(node))) {
-      broadcast.send(envelope);
-      return broadcast.next(60);
-    }
+    return BroadcastClient.answer(connections.get(node), envelope);
   }
 
   private void broadcast(int node, int count) throws Exception {
     SignedEnvelopes client = new SignedEnvelopes(admin);
-    try (BroadcastClient broadcast = new BroadcastClient(connections.get(node))) {
-      for (int n = 0; n < count; n++) {
-        broadcast.send(client.message(CHANNEL, ByteString.copyFromUtf8("tx " + sent++), Instant.now()).envelope());
-      }
-      for (int n = 0; n < count; n++) {
-        BroadcastResponse response = broadcast.next(60);
-        assertThat(response.getStatus()).as(response.getInfo()).isEqualTo(Status.SUCCESS);
-      }
+    List<Envelope> envelopes = new ArrayList<>();
+    for (int n = 0; n < count; n++) {
+      envelopes.add(client.message(CHANNEL, ByteString.copyFromUtf8("tx " + sent++), Instant.now()).envelope());
     }
+    BroadcastClient.sendAllAccepted(connections.get(node), envelopes);
   }
 
   private void awaitEnvelopes(List<Integer> which) {
@@ -419,43 +385,19 @@ class ClusterSecurityTest {
     }
   }
 
+  /** Normal envelopes in node {@code i}'s ledger (config blocks excluded). */
   private int normalEnvelopes(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
-    int count = 0;
-    for (long n = 1; n < ledger.height(); n++) {
-      Block block = ledger.readBlock(n);
-      if (!isConfig(block)) {
-        count += block.getData().getDataCount();
-      }
-    }
-    return count;
+    return RaftLedgerBlocks.normalEnvelopes(nodes.get(i).ledgers().find(CHANNEL).orElseThrow());
   }
 
   private Block lastConfigBlock(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
-    for (long n = ledger.height() - 1; n > 0; n--) {
-      Block block = ledger.readBlock(n);
-      if (isConfig(block)) {
-        return block;
-      }
-    }
-    throw new AssertionError("no config block above genesis");
+    return RaftLedgerBlocks.lastConfigBlock(nodes.get(i).ledgers().find(CHANNEL).orElseThrow());
   }
 
   /** The number of the last config block of node {@code i}'s ledger. */
   private long lastConfigNumber(int i) {
     var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
     return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(ledger.readBlock(ledger.height() - 1));
-  }
-
-  private static boolean isConfig(Block block) {
-    return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(block) == block.getHeader().getNumber();
-  }
-
-  private static BlockMetadata raftMetadata(Block block) throws Exception {
-    Metadata signatures = Metadata.parseFrom(block.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE));
-    OrdererBlockMetadata orderer = OrdererBlockMetadata.parseFrom(signatures.getValue());
-    return BlockMetadata.parseFrom(Metadata.parseFrom(orderer.getConsenterMetadata()).getValue());
   }
 
   private static int freePort() throws Exception {
