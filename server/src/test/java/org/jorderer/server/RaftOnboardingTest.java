@@ -2,6 +2,7 @@ package org.jorderer.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.jorderer.server.support.RaftLedgerBlocks.raftMetadata;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -23,11 +24,7 @@ import java.util.List;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Metadata;
-import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
-import org.hyperledger.fabric.protos.orderer.etcdraft.BlockMetadata;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.genesis.GenesisBlock;
 import org.jorderer.channel.genesis.SoloChannelProfile;
@@ -305,10 +302,7 @@ class RaftOnboardingTest {
 
   /** The Raft index etcdraft's block metadata records in the ledger's last block. */
   private static long lastRaftIndex(BlockStore ledger) throws Exception {
-    Block last = ledger.readBlock(ledger.height() - 1);
-    Metadata signatures = Metadata.parseFrom(last.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE));
-    OrdererBlockMetadata orderer = OrdererBlockMetadata.parseFrom(signatures.getValue());
-    return BlockMetadata.parseFrom(orderer.getConsenterMetadata()).getRaftIndex();
+    return raftMetadata(ledger.readBlock(ledger.height() - 1)).getRaftIndex();
   }
 
   private Path groupDir(int node) throws Exception {
