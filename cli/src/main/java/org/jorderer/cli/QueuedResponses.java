@@ -6,8 +6,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The responses of a client's gRPC stream (Deliver, Broadcast) queued in the order they came, then
- * the error that ended the stream, if one did: a caller that reads one answer at a time, with a
- * time limit, sees a failed stream where it would have seen its next answer.
+ * how the stream ended: its error, or an {@link IllegalStateException} when the orderer closed it
+ * normally. A caller that reads one answer at a time, with a time limit, sees an ended stream where
+ * it would have seen its next answer.
  */
 final class QueuedResponses<T> implements StreamObserver<T> {
   private final LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
@@ -23,9 +24,11 @@ final class QueuedResponses<T> implements StreamObserver<T> {
   }
 
   @Override
-  public void onCompleted() {}
+  public void onCompleted() {
+    received.add(new IllegalStateException("the orderer closed the stream without an answer"));
+  }
 
-  /** The next response, or the {@link Throwable} that ended the stream; null if nothing came within the time. */
+  /** The next response, or a {@link Throwable} for the stream's end; null if nothing came within the time. */
   Object poll(long seconds) throws InterruptedException {
     return received.poll(seconds, TimeUnit.SECONDS);
   }
