@@ -7,7 +7,6 @@ import static org.jorderer.server.support.RaftLedgerBlocks.raftMetadata;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -39,12 +38,9 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.Config;
-import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
 import org.jorderer.channel.ChannelConfig;
-import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.genesis.GenesisBlock;
 import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
@@ -56,9 +52,7 @@ import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.channels.DeliverBlockSource;
 import org.jorderer.server.channels.OrdererClientTls;
-import org.jorderer.server.support.BroadcastClient;
-import org.jorderer.server.support.ConsenterChange;
-import org.jorderer.server.support.RaftLedgerBlocks;
+import org.jorderer.server.support.ClusterChannel;
 import org.jorderer.server.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,9 +81,9 @@ class ClusterSecurityTest {
   private final List<Integer> raftPorts = new ArrayList<>();
   private TlsCa tlsCa;
   private LocalSigner admin;
+  private ClusterChannel traffic;
   private Path orgMsp;
   private boolean clientTls;
-  private int sent;
 
   @AfterEach
   void tearDown() {
@@ -115,11 +109,11 @@ class ClusterSecurityTest {
     start(1);
     nodes.get(0).channels().create(genesis);
     nodes.get(1).channels().join(genesis);
-    broadcast(0, 5);
+    traffic.broadcast(0, 5);
     await().atMost(WAIT).until(() -> follower(1).equals("follower/active") && height(1) == height(0));
-    broadcast(0, 3);
+    traffic.broadcast(0, 3);
     // Every envelope is cut (the last one by the batch timeout) and pulled; then nothing moves.
-    awaitEnvelopes(List.of(0, 1));
+    traffic.awaitEnvelopes(List.of(0, 1));
     await().atMost(WAIT).until(() -> height(1) == height(0));
     var source = nodes.get(0).ledgers().find(CHANNEL).orElseThrow();
     var copy = nodes.get(1).ledgers().find(CHANNEL).orElseThrow();
@@ -156,13 +150,13 @@ class ClusterSecurityTest {
       start(i);
       nodes.get(i).channels().create(genesis);
     }
-    broadcast(0, 2);
-    awaitEnvelopes(List.of(0, 1, 2));
+    traffic.broadcast(0, 2);
+    traffic.awaitEnvelopes(List.of(0, 1, 2));
     List<String> refusals = captureRefusals();
     // The control: node 2's cluster client certificate is accepted by node 0 while node 2 is a consenter.
     listGroups(0, 2);
 
-    BroadcastResponse removed = broadcast(1, update(consenters.subList(0, 2)));
+    BroadcastResponse removed = traffic.broadcast(1, traffic.consenterUpdate(0, consenters.subList(0, 2)));
     assertThat(removed.getStatus()).as(removed.getInfo()).isEqualTo(Status.SUCCESS);
     await().atMost(WAIT).until(() -> follower(2).equals("follower/active"));
     // Once the group no longer has node 2, node 0 refuses its certificate, and says why.
@@ -177,8 +171,8 @@ class ClusterSecurityTest {
     assertThat(refusals).anyMatch(line -> line.startsWith("Refused a cluster client with certificate CN=client.orderer2")
         && line.contains("it is not the client TLS certificate of a consenter"));
     listGroups(0, 1); // a remaining consenter's certificate still is accepted
-    broadcast(0, 2);
-    awaitEnvelopes(List.of(0, 1, 2));
+    traffic.broadcast(0, 2);
+    traffic.awaitEnvelopes(List.of(0, 1, 2));
   }
 
   @Test
@@ -189,8 +183,8 @@ class ClusterSecurityTest {
       start(i);
       nodes.get(i).channels().create(genesis);
     }
-    broadcast(0, 2);
-    awaitEnvelopes(List.of(0, 1, 2));
+    traffic.broadcast(0, 2);
+    traffic.awaitEnvelopes(List.of(0, 1, 2));
 
     // Node 2 stops; a config update gives its cluster listener another port (same certificates).
     close(2);
@@ -198,12 +192,12 @@ class ClusterSecurityTest {
     List<EtcdRaftProfile.ConsenterAddress> next = new ArrayList<>(consenters.subList(0, 2));
     EtcdRaftProfile.ConsenterAddress old = consenters.get(2);
     next.add(new EtcdRaftProfile.ConsenterAddress(old.host(), moved, old.clientTlsCertificate(), old.serverTlsCertificate()));
-    BroadcastResponse update = broadcast(0, update(next));
+    BroadcastResponse update = traffic.broadcast(0, traffic.consenterUpdate(0, next));
     assertThat(update.getStatus()).as(update.getInfo()).isEqualTo(Status.SUCCESS);
     // Not a membership change (Fabric matches consenters by certificate): the ids stay.
     // (SUCCESS comes once the leader applied the update; node 0 may write it a little later.)
     await().atMost(WAIT).until(() -> lastConfigNumber(0) > 0);
-    Block configBlock = lastConfigBlock(0);
+    Block configBlock = traffic.lastConfigBlock(0);
     assertThat(raftMetadata(configBlock).getConsenterIdsList()).containsExactly(1L, 2L, 3L);
     assertThat(raftMetadata(configBlock).getNextConsenterId()).isEqualTo(4);
 
@@ -213,10 +207,10 @@ class ClusterSecurityTest {
     await().atMost(WAIT).until(() -> height(2) == height(0));
     // With node 1 stopped, nodes 0 and 2 order only if they reach each other.
     close(1);
-    broadcast(0, 3);
-    awaitEnvelopes(List.of(0, 2));
-    broadcast(2, 2);
-    awaitEnvelopes(List.of(0, 2));
+    traffic.broadcast(0, 3);
+    traffic.awaitEnvelopes(List.of(0, 2));
+    traffic.broadcast(2, 2);
+    traffic.awaitEnvelopes(List.of(0, 2));
   }
 
   // ------------------------------------------------------------------ cluster
@@ -225,6 +219,7 @@ class ClusterSecurityTest {
     orgMsp = dir.resolve("org/orderer");
     MspGenerator.generate(orgMsp, dir.resolve("org/admin"), "raftorg.example", "orderer.raftorg.example", VALIDITY);
     admin = LocalSigner.load(dir.resolve("org/admin"), MSP_ID);
+    traffic = new ClusterChannel(CHANNEL, admin, nodes, connections);
     // The organization's TLS CA, in its MSP's tlscacerts/: the channel config's tls_root_certs.
     tlsCa = TlsCa.generate("raftorg.example", VALIDITY);
     Files.createDirectories(orgMsp.resolve("tlscacerts"));
@@ -303,7 +298,7 @@ class ClusterSecurityTest {
   }
 
   private long height(int i) {
-    return nodes.get(i).ledgers().find(CHANNEL).orElseThrow().height();
+    return traffic.ledger(i).height();
   }
 
   /**
@@ -360,43 +355,9 @@ class ClusterSecurityTest {
     return logged;
   }
 
-  /** A config update (as configtxlator compute_update makes it) setting the consenters to {@code members}. */
-  private Envelope update(List<EtcdRaftProfile.ConsenterAddress> members) {
-    Config config = nodes.get(0).channels().channel(CHANNEL).orElseThrow().config().config();
-    return ConsenterChange.signed(CHANNEL, config, members, admin);
-  }
-
-  private BroadcastResponse broadcast(int node, Envelope envelope) throws Exception {
-    return BroadcastClient.answer(connections.get(node), envelope);
-  }
-
-  private void broadcast(int node, int count) throws Exception {
-    SignedEnvelopes client = new SignedEnvelopes(admin);
-    List<Envelope> envelopes = new ArrayList<>();
-    for (int n = 0; n < count; n++) {
-      envelopes.add(client.message(CHANNEL, ByteString.copyFromUtf8("tx " + sent++), Instant.now()).envelope());
-    }
-    BroadcastClient.sendAllAccepted(connections.get(node), envelopes);
-  }
-
-  private void awaitEnvelopes(List<Integer> which) {
-    for (int i : which) {
-      await().atMost(WAIT).until(() -> normalEnvelopes(i) == sent);
-    }
-  }
-
-  /** Normal envelopes in node {@code i}'s ledger (config blocks excluded). */
-  private int normalEnvelopes(int i) {
-    return RaftLedgerBlocks.normalEnvelopes(nodes.get(i).ledgers().find(CHANNEL).orElseThrow());
-  }
-
-  private Block lastConfigBlock(int i) {
-    return RaftLedgerBlocks.lastConfigBlock(nodes.get(i).ledgers().find(CHANNEL).orElseThrow());
-  }
-
   /** The number of the last config block of node {@code i}'s ledger. */
   private long lastConfigNumber(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
+    var ledger = traffic.ledger(i);
     return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(ledger.readBlock(ledger.height() - 1));
   }
 
