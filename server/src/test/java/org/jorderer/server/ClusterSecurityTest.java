@@ -11,7 +11,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +52,7 @@ import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.channels.DeliverBlockSource;
 import org.jorderer.server.channels.OrdererClientTls;
 import org.jorderer.server.support.ClusterChannel;
+import org.jorderer.server.support.FreePort;
 import org.jorderer.server.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -188,7 +188,7 @@ class ClusterSecurityTest {
 
     // Node 2 stops; a config update gives its cluster listener another port (same certificates).
     close(2);
-    int moved = freePort();
+    int moved = FreePort.pick();
     List<EtcdRaftProfile.ConsenterAddress> next = new ArrayList<>(consenters.subList(0, 2));
     EtcdRaftProfile.ConsenterAddress old = consenters.get(2);
     next.add(new EtcdRaftProfile.ConsenterAddress(old.host(), moved, old.clientTlsCertificate(), old.serverTlsCertificate()));
@@ -230,11 +230,11 @@ class ClusterSecurityTest {
       Path tls = dir.resolve("tls" + i);
       tlsCa.issue("orderer" + i + ".raftorg.example", List.of("127.0.0.1", "localhost"), VALIDITY).write(tls, "server");
       tlsCa.issue("client.orderer" + i + ".raftorg.example", List.of(), VALIDITY).write(tls, "client");
-      int port = freePort();
+      int port = FreePort.pick();
       raftPorts.add(port);
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port,
           Files.readAllBytes(tls.resolve("client.crt")), Files.readAllBytes(tls.resolve("server.crt"))));
-      clientPorts.add(freePort());
+      clientPorts.add(FreePort.pick());
       nodes.add(null);
       connections.add(null);
     }
@@ -359,11 +359,5 @@ class ClusterSecurityTest {
   private long lastConfigNumber(int i) {
     var ledger = traffic.ledger(i);
     return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(ledger.readBlock(ledger.height() - 1));
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

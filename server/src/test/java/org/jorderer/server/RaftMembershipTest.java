@@ -7,7 +7,6 @@ import static org.jorderer.server.support.RaftLedgerBlocks.raftMetadata;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +29,7 @@ import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.support.ClusterChannel;
+import org.jorderer.server.support.FreePort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,14 +196,14 @@ class RaftMembershipTest {
       Files.createDirectories(orgMsp.resolve("tlscacerts"));
       Files.copy(tls.resolve("node/cacerts/ca.pem"), orgMsp.resolve("tlscacerts/tlsca" + i + ".pem"));
       byte[] cert = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
-      int port = freePort();
+      int port = FreePort.pick();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
           .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
           // Not a test of elections: a first election on a loaded machine may outlast the default wait.
           .withLeaderWait(Duration.ofSeconds(20))
           .withTls(ClusterTls.read(tls.resolve("node/signcerts/cert.pem"), tls.resolve("node/keystore/priv_sk"))));
-      clientPorts.add(freePort());
+      clientPorts.add(FreePort.pick());
     }
   }
 
@@ -248,11 +248,5 @@ class RaftMembershipTest {
             URI.create("http://127.0.0.1:" + nodes.get(i).adminPort() + "/participation/v1/channels/" + CHANNEL))
         .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
     return response.body();
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -9,7 +9,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +34,7 @@ import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.server.support.BroadcastClient;
+import org.jorderer.server.support.FreePort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,8 +75,8 @@ class RaftOnboardingTest {
       Path tls = dir.resolve("tls" + i);
       MspGenerator.generate(tls.resolve("node"), tls.resolve("unused"), "tls" + i + ".example", "orderer" + i, validity);
       byte[] cert = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
-      int raftPort = freePort();
-      int clientPort = freePort();
+      int raftPort = FreePort.pick();
+      int clientPort = FreePort.pick();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", raftPort, cert, cert));
       endpoints.add("127.0.0.1:" + clientPort);
       ClusterSettings cluster = ClusterSettings.defaults("127.0.0.1", raftPort, cert, dir.resolve("node" + i + "/raft"))
@@ -323,11 +323,5 @@ class RaftOnboardingTest {
       }
     }
     return first;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -25,6 +25,15 @@ public final class RaftLedgerBlocks {
     return count;
   }
 
+  /** All envelopes in the ledger after the genesis block, config envelopes included. */
+  public static int envelopesAfterGenesis(BlockStore ledger) {
+    int count = 0;
+    for (long n = 1; n < ledger.height(); n++) {
+      count += ledger.readBlock(n).getData().getDataCount();
+    }
+    return count;
+  }
+
   /** The ledger's newest config block above the genesis block. */
   public static Block lastConfigBlock(BlockStore ledger) {
     for (long n = ledger.height() - 1; n > 0; n--) {
