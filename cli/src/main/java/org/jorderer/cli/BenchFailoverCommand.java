@@ -5,13 +5,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,16 +17,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.channel.envelope.SeekPositions;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import picocli.CommandLine.Command;
@@ -90,7 +83,7 @@ final class BenchFailoverCommand implements Callable<Integer> {
     ManagedChannel connection = client.connect();
     long startHeight;
     try {
-      startHeight = newest(connection, envelopes) + 1;
+      startHeight = DeliverScan.newest(connection, envelopes, channel) + 1;
       List<Stream> running = new ArrayList<>();
       for (int s = 0; s < streams; s++) {
         running.add(new Stream(connection, envelopes));
@@ -162,17 +155,10 @@ final class BenchFailoverCommand implements Callable<Integer> {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (true) {
-        Map<String, Integer> counts = new HashMap<>();
-        long newest = newest(connection, envelopes);
-        if (newest >= from) {
-          for (Block block : deliver(connection, envelopes.seek(channel,
-              SeekPositions.seek(SeekPositions.specified(from), SeekPositions.specified(newest)), Instant.now()))) {
-            for (ByteString entry : block.getData().getDataList()) {
-              Payload payload = Payload.parseFrom(Envelope.parseFrom(entry).getPayload());
-              counts.merge(ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getTxId(), 1, Integer::sum);
-            }
-          }
-        }
+        long newest = DeliverScan.newest(connection, envelopes, channel);
+        Map<String, Integer> counts = newest < from ? Map.of() : DeliverScan.txIdCounts(DeliverScan.blocks(connection,
+            envelopes.seek(channel, SeekPositions.seek(SeekPositions.specified(from), SeekPositions.specified(newest)),
+                Instant.now())));
         if (counts.keySet().containsAll(acknowledged) || System.nanoTime() > deadline) {
           return counts;
         }
@@ -180,45 +166,6 @@ final class BenchFailoverCommand implements Callable<Integer> {
       }
     } finally {
       connection.shutdownNow();
-    }
-  }
-
-  private long newest(ManagedChannel connection, SignedEnvelopes envelopes) throws Exception {
-    return deliver(connection, envelopes.seek(channel, SeekPositions.seek(SeekPositions.NEWEST, SeekPositions.NEWEST),
-        Instant.now())).get(0).getHeader().getNumber();
-  }
-
-  private static List<Block> deliver(ManagedChannel connection, Envelope seek) throws Exception {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
-      @Override
-      public void onNext(DeliverResponse response) {
-        responses.add(response);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        responses.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    requests.onNext(seek);
-    List<Block> blocks = new ArrayList<>();
-    while (true) {
-      Object next = responses.poll(60, TimeUnit.SECONDS);
-      if (!(next instanceof DeliverResponse response)) {
-        throw new IllegalStateException("Deliver failed: " + next);
-      }
-      if (response.hasBlock()) {
-        blocks.add(response.getBlock());
-      } else if (response.getStatus() == Status.SUCCESS) {
-        requests.onCompleted();
-        return blocks;
-      } else {
-        throw new IllegalStateException("Deliver answered " + response.getStatus());
-      }
     }
   }
 

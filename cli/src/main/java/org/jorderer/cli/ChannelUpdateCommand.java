@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.common.Payload;
@@ -103,25 +101,10 @@ final class ChannelUpdateCommand implements Callable<Integer> {
 
   /** The first answer of a Broadcast stream carrying one envelope: a response, a Throwable, or null on timeout. */
   private static Object broadcastOne(ManagedChannel connection, Envelope envelope) throws InterruptedException {
-    LinkedBlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).broadcast(new StreamObserver<>() {
-      @Override
-      public void onNext(BroadcastResponse value) {
-        answers.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        answers.add(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        answers.add(new IllegalStateException("the orderer closed the stream without an answer"));
-      }
-    });
+    QueuedResponses<BroadcastResponse> answers = new QueuedResponses<>();
+    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).broadcast(answers);
     requests.onNext(envelope);
     requests.onCompleted();
-    return answers.poll(30, TimeUnit.SECONDS);
+    return answers.poll(30);
   }
 }

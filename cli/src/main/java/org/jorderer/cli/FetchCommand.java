@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.common.Status;
@@ -100,27 +98,14 @@ final class FetchCommand implements Callable<Integer> {
   /** One block over Deliver; null (with the reason on {@code err}) when the orderer refuses or is silent. */
   static Block fetch(ManagedChannel connection, SignedEnvelopes envelopes, String channel, SeekPosition position,
       PrintWriter err, String where) throws InterruptedException {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
-      @Override
-      public void onNext(DeliverResponse value) {
-        responses.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        responses.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
+    QueuedResponses<DeliverResponse> responses = new QueuedResponses<>();
+    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).deliver(responses);
     SeekInfo seek = SeekPositions.seek(position, position).toBuilder()
         .setBehavior(SeekInfo.SeekBehavior.FAIL_IF_NOT_READY).build();
     requests.onNext(envelopes.seek(channel, seek, Instant.now()));
     Block block = null;
     while (true) {
-      Object next = responses.poll(30, TimeUnit.SECONDS);
+      Object next = responses.poll(30);
       if (next == null) {
         err.println("no answer from " + where + " within 30 s");
         return null;

@@ -7,8 +7,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,18 +34,13 @@ import org.hyperledger.fabric.protos.peer.TransactionAction;
 import org.jorderer.ledger.testing.Vectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class InspectCommandTest {
   @TempDir Path dir;
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CommandRun cli = new CommandRun();
 
   private int run(String... args) {
-    CommandLine cmd = Jorderer.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
+    return cli.run(args);
   }
 
   private JsonObject inspect(Path file, String... options) {
@@ -55,8 +48,8 @@ class InspectCommandTest {
     args[0] = "inspect";
     System.arraycopy(options, 0, args, 1, options.length);
     args[args.length - 1] = file.toString();
-    assertThat(run(args)).as(err.toString()).isZero();
-    return JsonParser.parseString(out.toString()).getAsJsonObject();
+    assertThat(run(args)).as(cli.err()).isZero();
+    return JsonParser.parseString(cli.out()).getAsJsonObject();
   }
 
   /** Walks a path like {@code data.data[0].payload}; fails with the path if a step is missing. */
@@ -165,8 +158,8 @@ class InspectCommandTest {
   void typeCanBeForcedAndOutputWrittenToAFile() throws Exception {
     Path json = dir.resolve("out.json");
     assertThat(run("inspect", "--type", "envelope", "--output", json.toString(),
-        Vectors.envelope("seek-vectors-1-to-2.env").toString())).as(err.toString()).isZero();
-    assertThat(out.toString()).isEmpty();
+        Vectors.envelope("seek-vectors-1-to-2.env").toString())).as(cli.err()).isZero();
+    assertThat(cli.out()).isEmpty();
     JsonObject env = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
     assertThat(str(env, "payload.data.start.specified.number")).isEqualTo("1");
   }
@@ -235,19 +228,19 @@ class InspectCommandTest {
     Path file = dir.resolve("garbage.bin");
     Files.write(file, new byte[] {(byte) 0xff, 0x00, 0x13});
     assertThat(run("inspect", file.toString())).isOne();
-    assertThat(err.toString()).contains("neither a common.Block nor a common.Envelope").doesNotContain("Exception");
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.err()).contains("neither a common.Block nor a common.Envelope").doesNotContain("Exception");
+    assertThat(cli.out()).isEmpty();
 
     Files.writeString(file, "hello, not protobuf\n");
     assertThat(run("inspect", file.toString())).isOne();
 
     assertThat(run("inspect", "--type", "block", file.toString())).isOne();
-    assertThat(err.toString()).contains("not a common.Block");
+    assertThat(cli.err()).contains("not a common.Block");
   }
 
   @Test
   void aMissingFileIsRefusedWithAMessage() {
     assertThat(run("inspect", dir.resolve("nope.block").toString())).isOne();
-    assertThat(err.toString()).contains("nope.block: cannot read");
+    assertThat(cli.err()).contains("nope.block: cannot read");
   }
 }

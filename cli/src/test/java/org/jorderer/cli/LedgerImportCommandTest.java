@@ -2,8 +2,6 @@ package org.jorderer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.hyperledger.fabric.protos.common.Block;
@@ -13,18 +11,13 @@ import org.jorderer.ledger.LedgerOptions;
 import org.jorderer.ledger.testing.Vectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class LedgerImportCommandTest {
   @TempDir Path dir;
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final CommandRun cli = new CommandRun();
 
   private int run(String... args) {
-    CommandLine cmd = Jorderer.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
+    return cli.run(args);
   }
 
   private String block(int n) {
@@ -35,8 +28,8 @@ class LedgerImportCommandTest {
   void importsFabricBlocksByteForByte() throws Exception {
     Path data = dir.resolve("data");
     assertThat(run("ledger", "import", "--data", data.toString(), "--channel", "vectors", block(0), block(1), block(2)))
-        .as(err.toString()).isZero();
-    assertThat(out.toString()).contains("channel vectors now holds 3 blocks (3 imported)");
+        .as(cli.err()).isZero();
+    assertThat(cli.out()).contains("channel vectors now holds 3 blocks (3 imported)");
     try (LedgerDirectory ledgers = LedgerDirectory.open(data.resolve("ledger"), LedgerOptions.defaults())) {
       BlockStore store = ledgers.find("vectors").orElseThrow();
       for (int i = 0; i < 3; i++) {
@@ -49,7 +42,7 @@ class LedgerImportCommandTest {
   void refusesAGapAndKeepsWhatCameBefore() {
     Path data = dir.resolve("data");
     assertThat(run("ledger", "import", "--data", data.toString(), "--channel", "vectors", block(0), block(2))).isOne();
-    assertThat(err.toString()).contains(block(2) + " refused: expected block number 1 but got 2; the 1 blocks before it were imported");
+    assertThat(cli.err()).contains(block(2) + " refused: expected block number 1 but got 2; the 1 blocks before it were imported");
     assertThat(run("ledger", "import", "--data", data.toString(), "--channel", "vectors", block(1), block(2))).isZero();
   }
 
@@ -57,9 +50,9 @@ class LedgerImportCommandTest {
   void aNewChannelMustStartWithItsOwnGenesisBlock() {
     Path data = dir.resolve("data");
     assertThat(run("ledger", "import", "--data", data.toString(), "--channel", "vectors", block(1))).isOne();
-    assertThat(err.toString()).contains("the first file must be its block 0, not block 1");
+    assertThat(cli.err()).contains("the first file must be its block 0, not block 1");
     assertThat(run("ledger", "import", "--data", data.toString(), "--channel", "other", block(0))).isOne();
-    assertThat(err.toString()).contains("block 0 is the genesis block of channel vectors, not other");
+    assertThat(cli.err()).contains("block 0 is the genesis block of channel vectors, not other");
     assertThat(data.resolve("ledger/chains/other")).doesNotExist();
   }
 
@@ -71,7 +64,7 @@ class LedgerImportCommandTest {
     Files.write(file, tampered.toByteArray());
     Path data = dir.resolve("data");
     assertThat(run("ledger", "import", "--data", data.toString(), "--channel", "vectors", block(0), file.toString())).isOne();
-    assertThat(err.toString()).contains("block 1's data hash does not match its data");
+    assertThat(cli.err()).contains("block 1's data hash does not match its data");
   }
 
   @Test
@@ -80,6 +73,6 @@ class LedgerImportCommandTest {
     Files.write(file, new byte[] {(byte) 0xff, 0x00, 0x13});
     assertThat(run("ledger", "import", "--data", dir.resolve("data").toString(), "--channel", "vectors", file.toString()))
         .isOne();
-    assertThat(err.toString()).contains("not a common.Block file");
+    assertThat(cli.err()).contains("not a common.Block file");
   }
 }

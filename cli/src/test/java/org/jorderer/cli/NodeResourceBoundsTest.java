@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -275,23 +274,8 @@ class NodeResourceBoundsTest {
   }
 
   private void broadcastOne(ManagedChannel c) throws Exception {
-    CompletableFuture<BroadcastResponse> answer = new CompletableFuture<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(c).broadcast(new StreamObserver<>() {
-      @Override
-      public void onNext(BroadcastResponse r) {
-        answer.complete(r);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        answer.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    requests.onNext(envelopes.message(CHANNEL, ByteString.copyFromUtf8("wake up"), Instant.now()).envelope());
-    assertThat(answer.get(60, TimeUnit.SECONDS).getStatus()).isEqualTo(Status.SUCCESS);
-    requests.onCompleted();
+    BroadcastResponse answer = OrdererCalls.broadcast(c,
+        List.of(envelopes.message(CHANNEL, ByteString.copyFromUtf8("wake up"), Instant.now()))).get(0);
+    assertThat(answer.getStatus()).isEqualTo(Status.SUCCESS);
   }
 }

@@ -2,25 +2,18 @@ package org.jorderer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Payload;
-import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.channel.envelope.SeekPositions;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 
@@ -66,14 +59,7 @@ final class OrdererCalls {
 
   /** The tx ids in the blocks after the genesis block, with how often each occurs. */
   static Map<String, Integer> txCounts(List<Block> blocks) throws Exception {
-    Map<String, Integer> counts = new HashMap<>();
-    for (Block block : blocks.subList(1, blocks.size())) {
-      for (ByteString data : block.getData().getDataList()) {
-        Payload payload = Payload.parseFrom(Envelope.parseFrom(data).getPayload());
-        counts.merge(ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getTxId(), 1, Integer::sum);
-      }
-    }
-    return counts;
+    return DeliverScan.txIdCounts(blocks.subList(1, blocks.size()));
   }
 
   /** Blocks 0 to the newest, headers and data only (each node signs its own copy). */
@@ -89,67 +75,19 @@ final class OrdererCalls {
   /** Blocks 0 to the newest as the node serves them, its signatures included. */
   static List<Block> deliverAllWithMetadata(ManagedChannel connection, SignedEnvelopes client, String channel)
       throws Exception {
-    List<Block> newest = deliver(connection, client.seek(channel,
-        SeekPositions.seek(SeekPositions.NEWEST, SeekPositions.NEWEST), Instant.now()));
-    long last = newest.get(0).getHeader().getNumber();
-    List<Block> blocks = deliver(connection, client.seek(channel,
+    long last = DeliverScan.newest(connection, client, channel);
+    return DeliverScan.blocks(connection, client.seek(channel,
         SeekPositions.seek(SeekPositions.OLDEST, SeekPositions.specified(last)), Instant.now()));
-    return blocks;
-  }
-
-  static List<Block> deliver(ManagedChannel connection, Envelope seek) throws Exception {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).deliver(new StreamObserver<>() {
-      @Override
-      public void onNext(DeliverResponse response) {
-        responses.add(response);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        responses.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    requests.onNext(seek);
-    List<Block> blocks = new ArrayList<>();
-    while (true) {
-      Object next = responses.poll(30, TimeUnit.SECONDS);
-      assertThat(next).as("Deliver answers").isNotNull().isInstanceOf(DeliverResponse.class);
-      DeliverResponse response = (DeliverResponse) next;
-      if (response.hasBlock()) {
-        blocks.add(response.getBlock());
-      } else {
-        assertThat(response.getStatus()).isEqualTo(Status.SUCCESS);
-        requests.onCompleted();
-        return blocks;
-      }
-    }
   }
 
   static List<BroadcastResponse> broadcast(ManagedChannel connection, List<SignedEnvelopes.SignedEnvelope> batch)
       throws Exception {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).broadcast(new StreamObserver<>() {
-      @Override
-      public void onNext(BroadcastResponse response) {
-        responses.add(response);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        responses.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
+    QueuedResponses<BroadcastResponse> responses = new QueuedResponses<>();
+    StreamObserver<Envelope> requests = AtomicBroadcastGrpc.newStub(connection).broadcast(responses);
     batch.forEach(e -> requests.onNext(e.envelope()));
     List<BroadcastResponse> answers = new ArrayList<>();
     for (int n = 0; n < batch.size(); n++) {
-      Object next = responses.poll(60, TimeUnit.SECONDS);
+      Object next = responses.poll(60);
       assertThat(next).as("Broadcast answers").isNotNull().isInstanceOf(BroadcastResponse.class);
       answers.add((BroadcastResponse) next);
     }

@@ -3,15 +3,14 @@ package org.jorderer.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.jorderer.server.support.RaftLedgerBlocks.raftMetadata;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,22 +37,9 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
-import org.hyperledger.fabric.protos.common.Config;
-import org.hyperledger.fabric.protos.common.ConfigGroup;
-import org.hyperledger.fabric.protos.common.ConfigUpdate;
-import org.hyperledger.fabric.protos.common.ConfigValue;
-import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Metadata;
-import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.ConsensusType;
-import org.hyperledger.fabric.protos.orderer.etcdraft.BlockMetadata;
-import org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata;
 import org.jorderer.channel.ChannelConfig;
-import org.jorderer.channel.envelope.ConfigUpdateEnvelopes;
-import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.genesis.GenesisBlock;
 import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
@@ -65,7 +51,8 @@ import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.channels.DeliverBlockSource;
 import org.jorderer.server.channels.OrdererClientTls;
-import org.jorderer.server.support.BroadcastClient;
+import org.jorderer.server.support.ClusterChannel;
+import org.jorderer.server.support.FreePort;
 import org.jorderer.server.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,9 +81,9 @@ class ClusterSecurityTest {
   private final List<Integer> raftPorts = new ArrayList<>();
   private TlsCa tlsCa;
   private LocalSigner admin;
+  private ClusterChannel traffic;
   private Path orgMsp;
   private boolean clientTls;
-  private int sent;
 
   @AfterEach
   void tearDown() {
@@ -122,11 +109,11 @@ class ClusterSecurityTest {
     start(1);
     nodes.get(0).channels().create(genesis);
     nodes.get(1).channels().join(genesis);
-    broadcast(0, 5);
+    traffic.broadcast(0, 5);
     await().atMost(WAIT).until(() -> follower(1).equals("follower/active") && height(1) == height(0));
-    broadcast(0, 3);
+    traffic.broadcast(0, 3);
     // Every envelope is cut (the last one by the batch timeout) and pulled; then nothing moves.
-    awaitEnvelopes(List.of(0, 1));
+    traffic.awaitEnvelopes(List.of(0, 1));
     await().atMost(WAIT).until(() -> height(1) == height(0));
     var source = nodes.get(0).ledgers().find(CHANNEL).orElseThrow();
     var copy = nodes.get(1).ledgers().find(CHANNEL).orElseThrow();
@@ -163,13 +150,13 @@ class ClusterSecurityTest {
       start(i);
       nodes.get(i).channels().create(genesis);
     }
-    broadcast(0, 2);
-    awaitEnvelopes(List.of(0, 1, 2));
+    traffic.broadcast(0, 2);
+    traffic.awaitEnvelopes(List.of(0, 1, 2));
     List<String> refusals = captureRefusals();
     // The control: node 2's cluster client certificate is accepted by node 0 while node 2 is a consenter.
     listGroups(0, 2);
 
-    BroadcastResponse removed = broadcast(1, update(consenters.subList(0, 2)));
+    BroadcastResponse removed = traffic.broadcast(1, traffic.consenterUpdate(0, consenters.subList(0, 2)));
     assertThat(removed.getStatus()).as(removed.getInfo()).isEqualTo(Status.SUCCESS);
     await().atMost(WAIT).until(() -> follower(2).equals("follower/active"));
     // Once the group no longer has node 2, node 0 refuses its certificate, and says why.
@@ -184,8 +171,8 @@ class ClusterSecurityTest {
     assertThat(refusals).anyMatch(line -> line.startsWith("Refused a cluster client with certificate CN=client.orderer2")
         && line.contains("it is not the client TLS certificate of a consenter"));
     listGroups(0, 1); // a remaining consenter's certificate still is accepted
-    broadcast(0, 2);
-    awaitEnvelopes(List.of(0, 1, 2));
+    traffic.broadcast(0, 2);
+    traffic.awaitEnvelopes(List.of(0, 1, 2));
   }
 
   @Test
@@ -196,21 +183,21 @@ class ClusterSecurityTest {
       start(i);
       nodes.get(i).channels().create(genesis);
     }
-    broadcast(0, 2);
-    awaitEnvelopes(List.of(0, 1, 2));
+    traffic.broadcast(0, 2);
+    traffic.awaitEnvelopes(List.of(0, 1, 2));
 
     // Node 2 stops; a config update gives its cluster listener another port (same certificates).
     close(2);
-    int moved = freePort();
+    int moved = FreePort.pick();
     List<EtcdRaftProfile.ConsenterAddress> next = new ArrayList<>(consenters.subList(0, 2));
     EtcdRaftProfile.ConsenterAddress old = consenters.get(2);
     next.add(new EtcdRaftProfile.ConsenterAddress(old.host(), moved, old.clientTlsCertificate(), old.serverTlsCertificate()));
-    BroadcastResponse update = broadcast(0, update(next));
+    BroadcastResponse update = traffic.broadcast(0, traffic.consenterUpdate(0, next));
     assertThat(update.getStatus()).as(update.getInfo()).isEqualTo(Status.SUCCESS);
     // Not a membership change (Fabric matches consenters by certificate): the ids stay.
     // (SUCCESS comes once the leader applied the update; node 0 may write it a little later.)
     await().atMost(WAIT).until(() -> lastConfigNumber(0) > 0);
-    Block configBlock = lastConfigBlock(0);
+    Block configBlock = traffic.lastConfigBlock(0);
     assertThat(raftMetadata(configBlock).getConsenterIdsList()).containsExactly(1L, 2L, 3L);
     assertThat(raftMetadata(configBlock).getNextConsenterId()).isEqualTo(4);
 
@@ -220,10 +207,10 @@ class ClusterSecurityTest {
     await().atMost(WAIT).until(() -> height(2) == height(0));
     // With node 1 stopped, nodes 0 and 2 order only if they reach each other.
     close(1);
-    broadcast(0, 3);
-    awaitEnvelopes(List.of(0, 2));
-    broadcast(2, 2);
-    awaitEnvelopes(List.of(0, 2));
+    traffic.broadcast(0, 3);
+    traffic.awaitEnvelopes(List.of(0, 2));
+    traffic.broadcast(2, 2);
+    traffic.awaitEnvelopes(List.of(0, 2));
   }
 
   // ------------------------------------------------------------------ cluster
@@ -232,6 +219,7 @@ class ClusterSecurityTest {
     orgMsp = dir.resolve("org/orderer");
     MspGenerator.generate(orgMsp, dir.resolve("org/admin"), "raftorg.example", "orderer.raftorg.example", VALIDITY);
     admin = LocalSigner.load(dir.resolve("org/admin"), MSP_ID);
+    traffic = new ClusterChannel(CHANNEL, admin, nodes, connections);
     // The organization's TLS CA, in its MSP's tlscacerts/: the channel config's tls_root_certs.
     tlsCa = TlsCa.generate("raftorg.example", VALIDITY);
     Files.createDirectories(orgMsp.resolve("tlscacerts"));
@@ -242,11 +230,11 @@ class ClusterSecurityTest {
       Path tls = dir.resolve("tls" + i);
       tlsCa.issue("orderer" + i + ".raftorg.example", List.of("127.0.0.1", "localhost"), VALIDITY).write(tls, "server");
       tlsCa.issue("client.orderer" + i + ".raftorg.example", List.of(), VALIDITY).write(tls, "client");
-      int port = freePort();
+      int port = FreePort.pick();
       raftPorts.add(port);
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port,
           Files.readAllBytes(tls.resolve("client.crt")), Files.readAllBytes(tls.resolve("server.crt"))));
-      clientPorts.add(freePort());
+      clientPorts.add(FreePort.pick());
       nodes.add(null);
       connections.add(null);
     }
@@ -310,7 +298,7 @@ class ClusterSecurityTest {
   }
 
   private long height(int i) {
-    return nodes.get(i).ledgers().find(CHANNEL).orElseThrow().height();
+    return traffic.ledger(i).height();
   }
 
   /**
@@ -367,100 +355,9 @@ class ClusterSecurityTest {
     return logged;
   }
 
-  /** A config update (as configtxlator compute_update makes it) setting the consenters to {@code members}. */
-  private Envelope update(List<EtcdRaftProfile.ConsenterAddress> members) {
-    Config config = nodes.get(0).channels().channel(CHANNEL).orElseThrow().config().config();
-    ConfigGroup channel = config.getChannelGroup();
-    ConfigGroup orderer = channel.getGroupsOrThrow("Orderer");
-    ConfigValue type = orderer.getValuesOrThrow("ConsensusType");
-    ConsensusType current;
-    try {
-      current = ConsensusType.parseFrom(type.getValue());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
-    ConfigMetadata metadata = EtcdRaftProfile.metadata(members);
-    ConfigValue next = type.toBuilder().setVersion(type.getVersion() + 1)
-        .setValue(current.toBuilder().setMetadata(metadata.toByteString()).build().toByteString()).build();
-    ConfigUpdate update = ConfigUpdate.newBuilder()
-        .setChannelId(CHANNEL)
-        .setReadSet(ConfigGroup.newBuilder().setVersion(channel.getVersion())
-            .putGroups("Orderer", ConfigGroup.newBuilder().setVersion(orderer.getVersion()).build()))
-        .setWriteSet(ConfigGroup.newBuilder().setVersion(channel.getVersion())
-            .putGroups("Orderer", ConfigGroup.newBuilder().setVersion(orderer.getVersion())
-                .putValues("ConsensusType", next).build()))
-        .build();
-    return ConfigUpdateEnvelopes.signedUpdate(update, Instant.now(), admin);
-  }
-
-  private BroadcastResponse broadcast(int node, Envelope envelope) throws Exception {
-    try (BroadcastClient broadcast = new BroadcastClient(connections.get(node))) {
-      broadcast.send(envelope);
-      return broadcast.next(60);
-    }
-  }
-
-  private void broadcast(int node, int count) throws Exception {
-    SignedEnvelopes client = new SignedEnvelopes(admin);
-    try (BroadcastClient broadcast = new BroadcastClient(connections.get(node))) {
-      for (int n = 0; n < count; n++) {
-        broadcast.send(client.message(CHANNEL, ByteString.copyFromUtf8("tx " + sent++), Instant.now()).envelope());
-      }
-      for (int n = 0; n < count; n++) {
-        BroadcastResponse response = broadcast.next(60);
-        assertThat(response.getStatus()).as(response.getInfo()).isEqualTo(Status.SUCCESS);
-      }
-    }
-  }
-
-  private void awaitEnvelopes(List<Integer> which) {
-    for (int i : which) {
-      await().atMost(WAIT).until(() -> normalEnvelopes(i) == sent);
-    }
-  }
-
-  private int normalEnvelopes(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
-    int count = 0;
-    for (long n = 1; n < ledger.height(); n++) {
-      Block block = ledger.readBlock(n);
-      if (!isConfig(block)) {
-        count += block.getData().getDataCount();
-      }
-    }
-    return count;
-  }
-
-  private Block lastConfigBlock(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
-    for (long n = ledger.height() - 1; n > 0; n--) {
-      Block block = ledger.readBlock(n);
-      if (isConfig(block)) {
-        return block;
-      }
-    }
-    throw new AssertionError("no config block above genesis");
-  }
-
   /** The number of the last config block of node {@code i}'s ledger. */
   private long lastConfigNumber(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
+    var ledger = traffic.ledger(i);
     return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(ledger.readBlock(ledger.height() - 1));
-  }
-
-  private static boolean isConfig(Block block) {
-    return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(block) == block.getHeader().getNumber();
-  }
-
-  private static BlockMetadata raftMetadata(Block block) throws Exception {
-    Metadata signatures = Metadata.parseFrom(block.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE));
-    OrdererBlockMetadata orderer = OrdererBlockMetadata.parseFrom(signatures.getValue());
-    return BlockMetadata.parseFrom(Metadata.parseFrom(orderer.getConsenterMetadata()).getValue());
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

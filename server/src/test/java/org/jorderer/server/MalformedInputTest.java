@@ -11,10 +11,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +18,7 @@ import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.server.deliver.DeliverHandler;
 import org.jorderer.server.support.DeliverClient;
+import org.jorderer.server.support.RawBytesMarshaller;
 import org.jorderer.server.support.SeekRequests;
 import org.jorderer.server.support.TestClock;
 import org.jorderer.server.support.TestOrderer;
@@ -108,8 +105,8 @@ class MalformedInputTest {
     MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
         .setFullMethodName(MethodDescriptor.generateFullMethodName(AtomicBroadcastGrpc.SERVICE_NAME, method))
-        .setRequestMarshaller(new RawBytes())
-        .setResponseMarshaller(new RawBytes())
+        .setRequestMarshaller(new RawBytesMarshaller())
+        .setResponseMarshaller(new RawBytesMarshaller())
         .build();
     ManagedChannel channel = orderer.connect();
     ClientCall<byte[], byte[]> call = channel.newCall(descriptor, CallOptions.DEFAULT);
@@ -124,21 +121,5 @@ class MalformedInputTest {
     call.sendMessage(request);
     call.halfClose();
     return closed.get(10, TimeUnit.SECONDS);
-  }
-
-  private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }

@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +29,8 @@ import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.support.BroadcastClient;
 import org.jorderer.server.support.DeliverClient;
+import org.jorderer.server.support.FreePort;
+import org.jorderer.server.support.RaftLedgerBlocks;
 import org.jorderer.server.support.SeekRequests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +62,7 @@ class RaftBroadcastTest {
       Path tls = dir.resolve("tls" + i);
       tlsCa.issue("orderer" + i + ".raftorg.example", List.of("127.0.0.1"), validity).write(tls, "server");
       byte[] cert = Files.readAllBytes(tls.resolve("server.crt"));
-      int port = freePort();
+      int port = FreePort.pick();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
           .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
@@ -149,17 +150,6 @@ class RaftBroadcastTest {
   }
 
   private static int envelopesIn(Orderer node) {
-    var ledger = node.channels().channel(CHANNEL).orElseThrow().ledger();
-    int count = 0;
-    for (long n = 1; n < ledger.height(); n++) {
-      count += ledger.readBlock(n).getData().getDataCount();
-    }
-    return count;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return RaftLedgerBlocks.envelopesAfterGenesis(node.channels().channel(CHANNEL).orElseThrow().ledger());
   }
 }

@@ -2,12 +2,11 @@ package org.jorderer.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.jorderer.server.support.RaftLedgerBlocks.raftMetadata;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,21 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
-import org.hyperledger.fabric.protos.common.Config;
-import org.hyperledger.fabric.protos.common.ConfigGroup;
-import org.hyperledger.fabric.protos.common.ConfigUpdate;
-import org.hyperledger.fabric.protos.common.ConfigValue;
-import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Metadata;
-import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.ConsensusType;
-import org.hyperledger.fabric.protos.orderer.etcdraft.BlockMetadata;
-import org.hyperledger.fabric.protos.orderer.etcdraft.ConfigMetadata;
-import org.jorderer.channel.envelope.ConfigUpdateEnvelopes;
-import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.genesis.GenesisBlock;
 import org.jorderer.channel.genesis.SoloChannelProfile;
 import org.jorderer.channel.msp.LocalSigner;
@@ -42,7 +28,8 @@ import org.jorderer.channel.msp.MspGenerator;
 import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.consensus.raft.ClusterTls;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
-import org.jorderer.server.support.BroadcastClient;
+import org.jorderer.server.support.ClusterChannel;
+import org.jorderer.server.support.FreePort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,8 +57,8 @@ class RaftMembershipTest {
   private final List<ClusterSettings> clusters = new ArrayList<>();
   private final List<Integer> clientPorts = new ArrayList<>();
   private LocalSigner admin;
+  private ClusterChannel traffic;
   private Path orgMsp;
-  private int sent;
 
   @AfterEach
   void tearDown() {
@@ -94,39 +81,39 @@ class RaftMembershipTest {
     assertThat(info(0)).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\"");
     await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
 
-    broadcast(0, 3);
-    awaitEnvelopes(List.of(0, 1, 2, 3));
+    traffic.broadcast(0, 3);
+    traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
 
     // Two consenters removed at once: Fabric's ComputeMembershipChanges refuses it, as Broadcast's answer.
-    BroadcastResponse two = broadcast(1, update(List.of(consenters.get(0))));
+    BroadcastResponse two = traffic.broadcast(1, traffic.consenterUpdate(1, List.of(consenters.get(0))));
     assertThat(two.getStatus()).isEqualTo(Status.BAD_REQUEST);
     assertThat(two.getInfo()).isEqualTo("error applying config update to existing channel '" + CHANNEL
         + "': consensus metadata update for channel config update is invalid: update of more than one consenter at a "
         + "time is not supported, requested changes: add 0 node(s), remove 2 node(s)");
 
     // Node 3 added: the follower sees the config block, becomes a consenter, and orders.
-    BroadcastResponse added = broadcast(1, update(consenters.subList(0, 4)));
+    BroadcastResponse added = traffic.broadcast(1, traffic.consenterUpdate(1, consenters.subList(0, 4)));
     assertThat(added.getStatus()).as(added.getInfo()).isEqualTo(Status.SUCCESS);
     await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\""));
-    Block addBlock = lastConfigBlock(1);
+    Block addBlock = traffic.lastConfigBlock(1);
     assertThat(raftMetadata(addBlock).getConsenterIdsList()).containsExactly(1L, 2L, 3L, 4L);
     assertThat(raftMetadata(addBlock).getNextConsenterId()).isEqualTo(5);
-    broadcast(3, 3);
-    awaitEnvelopes(List.of(0, 1, 2, 3));
+    traffic.broadcast(3, 3);
+    traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
     // Four voters now: with node 0 and node 1 stopped the other two could not order; instead check
     // that node 3 takes part by ordering through it alone.
     assertThat(raftMetadata(lastBlock(3)).getConsenterIdsList()).containsExactly(1L, 2L, 3L, 4L);
 
     // Node 0 removed: it halts, becomes a follower, and the others keep ordering.
-    BroadcastResponse removed = broadcast(1, update(consenters.subList(1, 4)));
+    BroadcastResponse removed = traffic.broadcast(1, traffic.consenterUpdate(1, consenters.subList(1, 4)));
     assertThat(removed.getStatus()).as(removed.getInfo()).isEqualTo(Status.SUCCESS);
     await().atMost(WAIT).until(() -> info(0).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
-    Block removeBlock = lastConfigBlock(2);
+    Block removeBlock = traffic.lastConfigBlock(2);
     assertThat(raftMetadata(removeBlock).getConsenterIdsList()).containsExactly(2L, 3L, 4L);
     assertThat(raftMetadata(removeBlock).getNextConsenterId()).isEqualTo(5);
-    broadcast(2, 3);
+    traffic.broadcast(2, 3);
     // Node 0 still receives the blocks, pulled as a follower.
-    awaitEnvelopes(List.of(0, 1, 2, 3));
+    traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
     assertThat(nodes.get(0).channels().channel(CHANNEL)).isEmpty();
     assertThat(info(2)).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\"");
 
@@ -134,14 +121,14 @@ class RaftMembershipTest {
     // left the group and node 3 votes in it.
     connections.get(1).shutdownNow();
     nodes.get(1).close();
-    broadcast(2, 3);
-    awaitEnvelopes(List.of(0, 2, 3));
+    traffic.broadcast(2, 3);
+    traffic.awaitEnvelopes(List.of(0, 2, 3));
 
     // Restarted, the removed node stays a follower: the ledger's config does not name it.
     restart(0);
     await().atMost(WAIT).until(() -> info(0).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
-    broadcast(2, 2);
-    awaitEnvelopes(List.of(0, 2, 3));
+    traffic.broadcast(2, 2);
+    traffic.awaitEnvelopes(List.of(0, 2, 3));
   }
 
   @Test
@@ -154,34 +141,34 @@ class RaftMembershipTest {
     for (int i = 0; i < 3; i++) {
       nodes.get(i).channels().create(genesis);
     }
-    broadcast(0, 4);
-    BroadcastResponse added = broadcast(1, update(consenters.subList(0, 4)));
+    traffic.broadcast(0, 4);
+    BroadcastResponse added = traffic.broadcast(1, traffic.consenterUpdate(1, consenters.subList(0, 4)));
     assertThat(added.getStatus()).as(added.getInfo()).isEqualTo(Status.SUCCESS);
-    broadcast(2, 4);
-    awaitEnvelopes(List.of(0, 1, 2));
+    traffic.broadcast(2, 4);
+    traffic.awaitEnvelopes(List.of(0, 1, 2));
 
     // Joined at the config block that names it: a consenter onboarding until it holds that block.
-    Block joinBlock = lastConfigBlock(1);
+    Block joinBlock = traffic.lastConfigBlock(1);
     var joined = nodes.get(3).channels().join(joinBlock);
     assertThat(joined.consensusRelation()).isEqualTo("consenter");
     assertThat(joined.status()).isEqualTo("onboarding");
     await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\"")
         && nodes.get(3).channels().channel(CHANNEL).isPresent());
-    broadcast(3, 4);
-    awaitEnvelopes(List.of(0, 1, 2, 3));
+    traffic.broadcast(3, 4);
+    traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
 
     // Four voters: with node 0 stopped, 1, 2 and 3 are a quorum only if node 3 votes.
     connections.get(0).shutdownNow();
     nodes.get(0).close();
-    broadcast(1, 4);
-    awaitEnvelopes(List.of(1, 2, 3));
+    traffic.broadcast(1, 4);
+    traffic.awaitEnvelopes(List.of(1, 2, 3));
     assertSameBlocks(1, 3);
 
     // Restarted, the late joiner comes back as a consenter from its own Raft log and orders again.
     restart(3);
     assertThat(info(3)).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\"");
-    broadcast(3, 4);
-    awaitEnvelopes(List.of(1, 2, 3));
+    traffic.broadcast(3, 4);
+    traffic.awaitEnvelopes(List.of(1, 2, 3));
     assertSameBlocks(1, 3);
   }
 
@@ -201,6 +188,7 @@ class RaftMembershipTest {
     orgMsp = dir.resolve("org/orderer");
     MspGenerator.generate(orgMsp, dir.resolve("org/admin"), "raftorg.example", "orderer.raftorg.example", VALIDITY);
     admin = LocalSigner.load(dir.resolve("org/admin"), MSP_ID);
+    traffic = new ClusterChannel(CHANNEL, admin, nodes, connections);
     for (int i = 0; i < count; i++) {
       Path tls = dir.resolve("tls" + i);
       MspGenerator.generate(tls.resolve("node"), tls.resolve("unused"), "tls" + i + ".example", "orderer" + i, VALIDITY);
@@ -208,14 +196,14 @@ class RaftMembershipTest {
       Files.createDirectories(orgMsp.resolve("tlscacerts"));
       Files.copy(tls.resolve("node/cacerts/ca.pem"), orgMsp.resolve("tlscacerts/tlsca" + i + ".pem"));
       byte[] cert = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
-      int port = freePort();
+      int port = FreePort.pick();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
           .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
           // Not a test of elections: a first election on a loaded machine may outlast the default wait.
           .withLeaderWait(Duration.ofSeconds(20))
           .withTls(ClusterTls.read(tls.resolve("node/signcerts/cert.pem"), tls.resolve("node/keystore/priv_sk"))));
-      clientPorts.add(freePort());
+      clientPorts.add(FreePort.pick());
     }
   }
 
@@ -250,95 +238,9 @@ class RaftMembershipTest {
     connections.add(i, connections.remove(connections.size() - 1));
   }
 
-  /** A config update (as configtxlator compute_update makes it) setting the consenters to {@code members}. */
-  private Envelope update(List<EtcdRaftProfile.ConsenterAddress> members) {
-    Config config = nodes.get(1).channels().channel(CHANNEL).orElseThrow().config().config();
-    ConfigGroup channel = config.getChannelGroup();
-    ConfigGroup orderer = channel.getGroupsOrThrow("Orderer");
-    ConfigValue type = orderer.getValuesOrThrow("ConsensusType");
-    ConsensusType current;
-    try {
-      current = ConsensusType.parseFrom(type.getValue());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
-    ConfigMetadata metadata = EtcdRaftProfile.metadata(members);
-    ConfigValue next = type.toBuilder().setVersion(type.getVersion() + 1)
-        .setValue(current.toBuilder().setMetadata(metadata.toByteString()).build().toByteString()).build();
-    ConfigUpdate update = ConfigUpdate.newBuilder()
-        .setChannelId(CHANNEL)
-        .setReadSet(ConfigGroup.newBuilder().setVersion(channel.getVersion())
-            .putGroups("Orderer", ConfigGroup.newBuilder().setVersion(orderer.getVersion()).build()))
-        .setWriteSet(ConfigGroup.newBuilder().setVersion(channel.getVersion())
-            .putGroups("Orderer", ConfigGroup.newBuilder().setVersion(orderer.getVersion())
-                .putValues("ConsensusType", next).build()))
-        .build();
-    return ConfigUpdateEnvelopes.signedUpdate(update, Instant.now(), admin);
-  }
-
-  private BroadcastResponse broadcast(int node, Envelope envelope) throws Exception {
-    try (BroadcastClient broadcast = new BroadcastClient(connections.get(node))) {
-      broadcast.send(envelope);
-      return broadcast.next(60);
-    }
-  }
-
-  private void broadcast(int node, int count) throws Exception {
-    SignedEnvelopes client = new SignedEnvelopes(admin);
-    try (BroadcastClient broadcast = new BroadcastClient(connections.get(node))) {
-      for (int n = 0; n < count; n++) {
-        broadcast.send(client.message(CHANNEL, ByteString.copyFromUtf8("tx " + sent++), Instant.now()).envelope());
-      }
-      for (int n = 0; n < count; n++) {
-        BroadcastResponse response = broadcast.next(60);
-        assertThat(response.getStatus()).as(response.getInfo()).isEqualTo(Status.SUCCESS);
-      }
-    }
-  }
-
-  private void awaitEnvelopes(List<Integer> which) {
-    for (int i : which) {
-      await().atMost(WAIT).until(() -> normalEnvelopes(i) == sent);
-    }
-  }
-
-  /** Normal envelopes in node {@code i}'s ledger (config blocks excluded). */
-  private int normalEnvelopes(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
-    int count = 0;
-    for (long n = 1; n < ledger.height(); n++) {
-      Block block = ledger.readBlock(n);
-      if (!isConfig(block)) {
-        count += block.getData().getDataCount();
-      }
-    }
-    return count;
-  }
-
   private Block lastBlock(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
+    var ledger = traffic.ledger(i);
     return ledger.readBlock(ledger.height() - 1);
-  }
-
-  private Block lastConfigBlock(int i) {
-    var ledger = nodes.get(i).ledgers().find(CHANNEL).orElseThrow();
-    for (long n = ledger.height() - 1; n > 0; n--) {
-      Block block = ledger.readBlock(n);
-      if (isConfig(block)) {
-        return block;
-      }
-    }
-    throw new AssertionError("no config block above genesis");
-  }
-
-  private static boolean isConfig(Block block) {
-    return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(block) == block.getHeader().getNumber();
-  }
-
-  private static BlockMetadata raftMetadata(Block block) throws Exception {
-    Metadata signatures = Metadata.parseFrom(block.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE));
-    OrdererBlockMetadata orderer = OrdererBlockMetadata.parseFrom(signatures.getValue());
-    return BlockMetadata.parseFrom(Metadata.parseFrom(orderer.getConsenterMetadata()).getValue());
   }
 
   private String info(int i) throws Exception {
@@ -346,11 +248,5 @@ class RaftMembershipTest {
             URI.create("http://127.0.0.1:" + nodes.get(i).adminPort() + "/participation/v1/channels/" + CHANNEL))
         .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
     return response.body();
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -2,13 +2,13 @@ package org.jorderer.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.jorderer.server.support.RaftLedgerBlocks.raftMetadata;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,12 +23,7 @@ import java.util.List;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.hyperledger.fabric.protos.common.Block;
-import org.hyperledger.fabric.protos.common.BlockMetadataIndex;
-import org.hyperledger.fabric.protos.common.Metadata;
-import org.hyperledger.fabric.protos.common.OrdererBlockMetadata;
-import org.hyperledger.fabric.protos.common.Status;
-import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
-import org.hyperledger.fabric.protos.orderer.etcdraft.BlockMetadata;
+import org.hyperledger.fabric.protos.common.Envelope;
 import org.jorderer.channel.envelope.SignedEnvelopes;
 import org.jorderer.channel.genesis.GenesisBlock;
 import org.jorderer.channel.genesis.SoloChannelProfile;
@@ -39,6 +34,7 @@ import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.ledger.BlockStore;
 import org.jorderer.server.support.BroadcastClient;
+import org.jorderer.server.support.FreePort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,8 +75,8 @@ class RaftOnboardingTest {
       Path tls = dir.resolve("tls" + i);
       MspGenerator.generate(tls.resolve("node"), tls.resolve("unused"), "tls" + i + ".example", "orderer" + i, validity);
       byte[] cert = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
-      int raftPort = freePort();
-      int clientPort = freePort();
+      int raftPort = FreePort.pick();
+      int clientPort = FreePort.pick();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", raftPort, cert, cert));
       endpoints.add("127.0.0.1:" + clientPort);
       ClusterSettings cluster = ClusterSettings.defaults("127.0.0.1", raftPort, cert, dir.resolve("node" + i + "/raft"))
@@ -264,20 +260,13 @@ class RaftOnboardingTest {
 
   /** Broadcasts {@code count} envelopes to {@code node} on one stream; every answer is SUCCESS. */
   private List<ByteString> broadcast(int node, int first, int count) throws Exception {
-    List<ByteString> sent = new ArrayList<>();
-    try (BroadcastClient broadcast = new BroadcastClient(connection(node))) {
-      for (int n = 0; n < count; n++) {
-        var envelope = client.message(CHANNEL, ByteString.copyFromUtf8("tx " + (first + n) + " " + "x".repeat(200)),
-            Instant.now()).envelope();
-        sent.add(envelope.toByteString());
-        broadcast.send(envelope);
-      }
-      for (int n = 0; n < count; n++) {
-        BroadcastResponse response = broadcast.next(60);
-        assertThat(response.getStatus()).as(response.getInfo()).isEqualTo(Status.SUCCESS);
-      }
+    List<Envelope> envelopes = new ArrayList<>();
+    for (int n = 0; n < count; n++) {
+      envelopes.add(client.message(CHANNEL, ByteString.copyFromUtf8("tx " + (first + n) + " " + "x".repeat(200)),
+          Instant.now()).envelope());
     }
-    return sent;
+    BroadcastClient.sendAllAccepted(connection(node), envelopes);
+    return envelopes.stream().map(Envelope::toByteString).toList();
   }
 
   private BlockStore ledger(int node) {
@@ -313,10 +302,7 @@ class RaftOnboardingTest {
 
   /** The Raft index etcdraft's block metadata records in the ledger's last block. */
   private static long lastRaftIndex(BlockStore ledger) throws Exception {
-    Block last = ledger.readBlock(ledger.height() - 1);
-    Metadata signatures = Metadata.parseFrom(last.getMetadata().getMetadata(BlockMetadataIndex.SIGNATURES_VALUE));
-    OrdererBlockMetadata orderer = OrdererBlockMetadata.parseFrom(signatures.getValue());
-    return BlockMetadata.parseFrom(orderer.getConsenterMetadata()).getRaftIndex();
+    return raftMetadata(ledger.readBlock(ledger.height() - 1)).getRaftIndex();
   }
 
   private Path groupDir(int node) throws Exception {
@@ -337,11 +323,5 @@ class RaftOnboardingTest {
       }
     }
     return first;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

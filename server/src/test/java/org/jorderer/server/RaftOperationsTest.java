@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +35,8 @@ import org.jorderer.consensus.raft.ClusterSettings;
 import org.jorderer.consensus.raft.EtcdRaftProfile;
 import org.jorderer.server.support.BroadcastClient;
 import org.jorderer.server.support.DeliverClient;
+import org.jorderer.server.support.FreePort;
+import org.jorderer.server.support.RaftLedgerBlocks;
 import org.jorderer.server.support.SeekRequests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,7 +90,7 @@ class RaftOperationsTest {
       Path tls = dir.resolve("tls" + i);
       MspGenerator.generate(tls.resolve("node"), tls.resolve("unused"), "tls" + i + ".example", "orderer" + i, validity);
       byte[] cert = Files.readAllBytes(tls.resolve("node/signcerts/cert.pem"));
-      int port = freePort();
+      int port = FreePort.pick();
       consenters.add(new EtcdRaftProfile.ConsenterAddress("127.0.0.1", port, cert, cert));
       clusters.add(ClusterSettings.defaults("127.0.0.1", port, cert, dir.resolve("node" + i + "/raft"))
           .withElectionTimeout(Duration.ofMillis(500), Duration.ofMillis(1000))
@@ -225,17 +226,6 @@ class RaftOperationsTest {
   }
 
   private static int envelopesIn(Orderer node) {
-    var ledger = node.channels().channel(CHANNEL).orElseThrow().ledger();
-    int count = 0;
-    for (long n = 1; n < ledger.height(); n++) {
-      count += ledger.readBlock(n).getData().getDataCount();
-    }
-    return count;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return RaftLedgerBlocks.envelopesAfterGenesis(node.channels().channel(CHANNEL).orElseThrow().ledger());
   }
 }

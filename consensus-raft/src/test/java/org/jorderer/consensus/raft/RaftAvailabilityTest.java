@@ -47,7 +47,7 @@ class RaftAvailabilityTest {
       for (int i = 0; i < 5; i++) {
         remaining.chain.order(cluster.envelope("before " + i), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
       }
-      await().atMost(WAIT).until(() -> envelopesIn(remaining) == 6);
+      await().atMost(WAIT).until(() -> remaining.envelopes() == 6);
       assertThat(gauge(remaining, "consensus_etcdraft_cluster_size")).isEqualTo(3);
       await().atMost(WAIT).until(() -> gauge(remaining, "consensus_etcdraft_is_leader") == 1);
       // Every node, followers included (they take the leader's count), sees all three active.
@@ -101,7 +101,7 @@ class RaftAvailabilityTest {
       // Ordering resumes through both nodes.
       remaining.chain.order(cluster.envelope("after 1"), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
       back.chain.order(cluster.envelope("after 2"), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      await().atMost(WAIT).until(() -> envelopesIn(remaining) == 9 && envelopesIn(back) == 9);
+      await().atMost(WAIT).until(() -> remaining.envelopes() == 9 && back.envelopes() == 9);
       assertThat(contains(remaining, held)).isTrue();
       await().atMost(WAIT).until(() -> gauge(remaining, "consensus_etcdraft_active_nodes") == 2
           && gauge(remaining, "consensus_etcdraft_committed_block_number") == remaining.ledger.height() - 1);
@@ -114,12 +114,7 @@ class RaftAvailabilityTest {
       cluster.startAll();
       cluster.nodes[0].chain.order(cluster.envelope("first"), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
       RaftCluster.Node leader = awaitAgreedLeader(cluster);
-      List<RaftCluster.Node> survivors = new ArrayList<>();
-      for (RaftCluster.Node node : cluster.nodes) {
-        if (node != leader) {
-          survivors.add(node);
-        }
-      }
+      List<RaftCluster.Node> survivors = survivorsOf(cluster, leader);
       double changesBefore = counter(survivors.get(0), "consensus_etcdraft_leader_changes");
 
       // Sent at once after the leader stops, before the survivors elect another: no retry here.
@@ -131,7 +126,7 @@ class RaftAvailabilityTest {
         ack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       }
       for (RaftCluster.Node node : survivors) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == 3);
+        await().atMost(WAIT).until(() -> node.envelopes() == 3);
         assertThat(contains(node, sent.get(0)) && contains(node, sent.get(1))).isTrue();
       }
       RaftCluster.Node next = cluster.leader();
@@ -156,12 +151,7 @@ class RaftAvailabilityTest {
       cluster.tune = (index, settings) -> settings.withSubmitTimeout(Duration.ofMillis(500));
       cluster.startAll();
       RaftCluster.Node leader = awaitAgreedLeader(cluster);
-      List<RaftCluster.Node> survivors = new ArrayList<>();
-      for (RaftCluster.Node node : cluster.nodes) {
-        if (node != leader) {
-          survivors.add(node);
-        }
-      }
+      List<RaftCluster.Node> survivors = survivorsOf(cluster, leader);
       survivors.get(0).chain.order(cluster.envelope("before"), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
       leader.stop();
@@ -196,12 +186,7 @@ class RaftAvailabilityTest {
       cluster.startAll();
       cluster.nodes[0].chain.order(cluster.envelope("first"), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
       RaftCluster.Node leader = awaitAgreedLeader(cluster);
-      List<RaftCluster.Node> survivors = new ArrayList<>();
-      for (RaftCluster.Node node : cluster.nodes) {
-        if (node != leader) {
-          survivors.add(node);
-        }
-      }
+      List<RaftCluster.Node> survivors = survivorsOf(cluster, leader);
       java.util.Set<ByteString> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
       java.util.concurrent.atomic.AtomicLong stoppedAt = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
       List<Load> loads = new ArrayList<>();
@@ -321,6 +306,17 @@ class RaftAvailabilityTest {
     return agreed.get();
   }
 
+  /** The cluster's nodes other than {@code leader}, in index order: the ones left when it stops. */
+  private static List<RaftCluster.Node> survivorsOf(RaftCluster cluster, RaftCluster.Node leader) {
+    List<RaftCluster.Node> survivors = new ArrayList<>();
+    for (RaftCluster.Node node : cluster.nodes) {
+      if (node != leader) {
+        survivors.add(node);
+      }
+    }
+    return survivors;
+  }
+
   /** The node that leads and that every node knows as leader, or null. */
   private static RaftCluster.Node agreedLeader(RaftCluster cluster) {
     RaftCluster.Node leader = cluster.leader();
@@ -342,14 +338,6 @@ class RaftAvailabilityTest {
       return e.getCause();
     }
     throw new AssertionError("expected the future to fail");
-  }
-
-  private static int envelopesIn(RaftCluster.Node node) {
-    int count = 0;
-    for (long n = 1; n < node.ledger.height(); n++) {
-      count += node.ledger.readBlock(n).getData().getDataCount();
-    }
-    return count;
   }
 
   private static boolean contains(RaftCluster.Node node, Envelope envelope) {

@@ -1,5 +1,7 @@
 package org.jorderer.consensus.raft;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.ByteString;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -171,6 +173,30 @@ final class RaftCluster implements AutoCloseable {
         blocks.add(ledger.readBlock(n));
       }
       return blocks;
+    }
+
+    /** The envelopes in the node's ledger after the genesis block. */
+    int envelopes() {
+      int count = 0;
+      for (long n = 1; n < ledger.height(); n++) {
+        count += ledger.readBlock(n).getData().getDataCount();
+      }
+      return count;
+    }
+  }
+
+  /** Checks that every node holds the same blocks as node 0, headers and data (each signs its own metadata). */
+  void assertSameHeadersAndData() {
+    List<Block> first = nodes[0].blocks();
+    for (Node node : nodes) {
+      List<Block> blocks = node.blocks();
+      assertThat(blocks).as("blocks of node %d", node.index).hasSameSizeAs(first);
+      for (int n = 0; n < blocks.size(); n++) {
+        assertThat(blocks.get(n).getHeader()).as("header of block %d on node %d", n, node.index)
+            .isEqualTo(first.get(n).getHeader());
+        assertThat(blocks.get(n).getData()).as("data of block %d on node %d", n, node.index)
+            .isEqualTo(first.get(n).getData());
+      }
     }
   }
 

@@ -55,9 +55,9 @@ class RaftClusterTest {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
       // 45 envelopes at 10 per block: the last 5 are cut by the leader's replicated batch timeout.
-      await().atMost(WAIT).until(() -> envelopesIn(cluster.nodes[0]) == 45 && envelopesIn(cluster.nodes[1]) == 45
-          && envelopesIn(cluster.nodes[2]) == 45);
-      assertSameHeadersAndData(cluster);
+      await().atMost(WAIT).until(() -> cluster.nodes[0].envelopes() == 45 && cluster.nodes[1].envelopes() == 45
+          && cluster.nodes[2].envelopes() == 45);
+      cluster.assertSameHeadersAndData();
       assertThat(countEach(cluster.nodes[0].blocks())).containsOnlyKeys(bytes(sent)).allSatisfy((k, v) -> assertThat(v).isEqualTo(1));
 
       for (RaftCluster.Node node : cluster.nodes) {
@@ -170,46 +170,24 @@ class RaftClusterTest {
         acknowledged.add(envelope);
       }
       for (RaftCluster.Node node : survivors) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == acknowledged.size());
+        await().atMost(WAIT).until(() -> node.envelopes() == acknowledged.size());
         assertThat(countEach(node.blocks())).containsOnlyKeys(bytes(acknowledged))
             .allSatisfy((k, v) -> assertThat(v).isEqualTo(1));
       }
 
       leader.start();
       await().atMost(WAIT).until(() -> leader.ledger.height() == survivors.get(0).ledger.height());
-      assertSameHeadersAndData(cluster);
+      cluster.assertSameHeadersAndData();
 
       // The restarted node orders again, as a follower or leader.
       Envelope late = cluster.envelope("late");
       leader.chain.order(late, 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
       acknowledged.add(late);
       for (RaftCluster.Node node : cluster.nodes) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == acknowledged.size());
+        await().atMost(WAIT).until(() -> node.envelopes() == acknowledged.size());
       }
-      assertSameHeadersAndData(cluster);
+      cluster.assertSameHeadersAndData();
     }
-  }
-
-  private static void assertSameHeadersAndData(RaftCluster cluster) {
-    List<Block> first = cluster.nodes[0].blocks();
-    for (RaftCluster.Node node : cluster.nodes) {
-      List<Block> blocks = node.blocks();
-      assertThat(blocks).hasSameSizeAs(first);
-      for (int n = 0; n < blocks.size(); n++) {
-        assertThat(blocks.get(n).getHeader()).as("header of block %d on node %d", n, node.index)
-            .isEqualTo(first.get(n).getHeader());
-        assertThat(blocks.get(n).getData()).as("data of block %d on node %d", n, node.index)
-            .isEqualTo(first.get(n).getData());
-      }
-    }
-  }
-
-  private static int envelopesIn(RaftCluster.Node node) {
-    int count = 0;
-    for (long n = 1; n < node.ledger.height(); n++) {
-      count += node.ledger.readBlock(n).getData().getDataCount();
-    }
-    return count;
   }
 
   private static Map<ByteString, Integer> countEach(List<Block> blocks) {

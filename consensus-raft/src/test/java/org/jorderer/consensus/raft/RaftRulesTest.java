@@ -21,6 +21,7 @@ import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.orderer.BatchTimeout;
 import org.jorderer.channel.envelope.ConfigUpdateEnvelopes;
 import org.jorderer.channel.processor.ConfigResult;
+import org.jorderer.ledger.testing.SettableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -63,7 +63,7 @@ class RaftSnapshotTest {
       cluster.startAll();
       List<Envelope> sent = order(cluster, 0, 300, List.of(cluster.nodes));
       for (RaftCluster.Node node : cluster.nodes) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size());
+        await().atMost(WAIT).until(() -> node.envelopes() == sent.size());
       }
       for (RaftCluster.Node node : cluster.nodes) {
         assertThat(node.snapshotFiles()).as("snapshots of node %d", node.index).isNotEmpty()
@@ -88,20 +88,20 @@ class RaftSnapshotTest {
       restarted.start();
       List<Envelope> more = order(cluster, 300, 20, List.of(cluster.nodes));
       for (RaftCluster.Node node : cluster.nodes) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size() + more.size());
+        await().atMost(WAIT).until(() -> node.envelopes() == sent.size() + more.size());
       }
       // Nothing at or before the snapshot was applied again. (If the others purged past the
       // restarted node meanwhile, it installed a later snapshot and pulled those blocks instead.)
       List<Envelope> last = order(cluster, 320, 5, List.of(restarted));
       for (RaftCluster.Node node : cluster.nodes) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size() + more.size() + last.size());
+        await().atMost(WAIT).until(() -> node.envelopes() == sent.size() + more.size() + last.size());
       }
       assertThat(restarted.chain.ordering().firstAppliedIndex()).as("first entry applied after the restart from %s",
           latest).isGreaterThan(snapshotIndex);
       assertThat(restarted.logSegmentStarts()).isNotEmpty()
           .allSatisfy(start -> assertThat(start).isGreaterThanOrEqualTo(purgedBefore));
-      assertSameHeadersAndData(cluster);
-      assertSameHeadersAndData(cluster);
+      cluster.assertSameHeadersAndData();
+      cluster.assertSameHeadersAndData();
     }
   }
 
@@ -113,7 +113,7 @@ class RaftSnapshotTest {
       List<Envelope> sent = new ArrayList<>(order(cluster, 0, 30, List.of(cluster.nodes)));
       await().atMost(WAIT).until(() -> cluster.leader() != null);
       RaftCluster.Node behind = cluster.leader() == cluster.nodes[2] ? cluster.nodes[1] : cluster.nodes[2];
-      await().atMost(WAIT).until(() -> envelopesIn(behind) == sent.size());
+      await().atMost(WAIT).until(() -> behind.envelopes() == sent.size());
       long heightWhenStopped = behind.ledger.height();
       behind.stop();
 
@@ -125,7 +125,7 @@ class RaftSnapshotTest {
       }
       sent.addAll(order(cluster, 30, 300, survivors));
       for (RaftCluster.Node node : survivors) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size());
+        await().atMost(WAIT).until(() -> node.envelopes() == sent.size());
         // The survivors' logs no longer hold the entries after the stopped node's last one.
         await().atMost(WAIT).until(() -> node.logSegmentStarts().get(0) > 1);
       }
@@ -135,14 +135,14 @@ class RaftSnapshotTest {
       assertThat(pulled.get()).as("blocks pulled by the node behind").isPositive();
       assertThat(behind.ledger.height() - heightWhenStopped).isGreaterThanOrEqualTo(pulled.get());
       assertThat(behind.snapshotFiles()).isNotEmpty();
-      assertSameHeadersAndData(cluster);
+      cluster.assertSameHeadersAndData();
 
       // It orders again, and every node cuts the same blocks.
       sent.addAll(order(cluster, 330, 15, List.of(behind)));
       for (RaftCluster.Node node : cluster.nodes) {
-        await().atMost(WAIT).until(() -> envelopesIn(node) == sent.size());
+        await().atMost(WAIT).until(() -> node.envelopes() == sent.size());
       }
-      assertSameHeadersAndData(cluster);
+      cluster.assertSameHeadersAndData();
     }
   }
 
@@ -168,7 +168,7 @@ class RaftSnapshotTest {
       await().atMost(WAIT).until(() -> cluster.leader() != null);
       RaftCluster.Node behind = cluster.leader() == cluster.nodes[2] ? cluster.nodes[1] : cluster.nodes[2];
       behindNode[0] = behind;
-      await().atMost(WAIT).until(() -> envelopesIn(behind) == sent.size());
+      await().atMost(WAIT).until(() -> behind.envelopes() == sent.size());
       behind.stop();
       List<RaftCluster.Node> survivors = new ArrayList<>();
       for (RaftCluster.Node node : cluster.nodes) {
@@ -206,27 +206,5 @@ class RaftSnapshotTest {
     }
     CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
     return sent;
-  }
-
-  static void assertSameHeadersAndData(RaftCluster cluster) {
-    List<Block> first = cluster.nodes[0].blocks();
-    for (RaftCluster.Node node : cluster.nodes) {
-      List<Block> blocks = node.blocks();
-      assertThat(blocks).as("blocks of node %d", node.index).hasSameSizeAs(first);
-      for (int n = 0; n < blocks.size(); n++) {
-        assertThat(blocks.get(n).getHeader()).as("header of block %d on node %d", n, node.index)
-            .isEqualTo(first.get(n).getHeader());
-        assertThat(blocks.get(n).getData()).as("data of block %d on node %d", n, node.index)
-            .isEqualTo(first.get(n).getData());
-      }
-    }
-  }
-
-  private static int envelopesIn(RaftCluster.Node node) {
-    int count = 0;
-    for (long n = 1; n < node.ledger.height(); n++) {
-      count += node.ledger.readBlock(n).getData().getDataCount();
-    }
-    return count;
   }
 }

@@ -76,7 +76,7 @@ class BroadcastBackPressureTest {
     envelope = Envelope.parseFrom(Vectors.bytes(Vectors.envelope("broadcast-vectors-message.env")));
     size = envelope.getSerializedSize();
     ledgers = LedgerDirectory.open(dir, LedgerOptions.defaults());
-    TestClock clock = new TestClock(BroadcastFuzzTest.signedAt(Vectors.envelope("broadcast-vectors-message.env")));
+    TestClock clock = TestClock.atSigningTimeOf(Vectors.envelope("broadcast-vectors-message.env"));
     registry = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
         Orderer.chainFactory(TestOrderer.SIGNER, new ConsensusMetrics(new PrometheusRegistry()), clock, true),
         TestOrderer.SIGNER);

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -20,9 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.BroadcastResponse;
 import org.jorderer.channel.ChannelConfig;
@@ -84,7 +81,7 @@ class BroadcastFuzzTest {
     ledgers = LedgerDirectory.open(dir, LedgerOptions.defaults());
     // Replay at the time Fabric's recorded envelopes were signed (the signer's certificate expires
     // in 2027; the clock must not depend on today's date).
-    TestClock clock = new TestClock(signedAt(Vectors.envelope("broadcast-vectors-message.env")));
+    TestClock clock = TestClock.atSigningTimeOf(Vectors.envelope("broadcast-vectors-message.env"));
     registry = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
         Orderer.chainFactory(TestOrderer.SIGNER, new ConsensusMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()),
             clock, true),
@@ -194,12 +191,6 @@ class BroadcastFuzzTest {
     } catch (IOException e) {
       throw new AssertionError("the server sent bytes that are not a BroadcastResponse", e);
     }
-  }
-
-  static Instant signedAt(Path envelopeFile) throws IOException {
-    Envelope envelope = Envelope.parseFrom(Files.readAllBytes(envelopeFile));
-    ChannelHeader header = ChannelHeader.parseFrom(Payload.parseFrom(envelope.getPayload()).getHeader().getChannelHeader());
-    return Instant.ofEpochSecond(header.getTimestamp().getSeconds(), header.getTimestamp().getNanos());
   }
 
   private static String sha256(byte[] bytes) {

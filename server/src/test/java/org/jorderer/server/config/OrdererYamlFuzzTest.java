@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.jorderer.server.support.ByteSearch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -45,7 +46,7 @@ class OrdererYamlFuzzTest {
 
   @FuzzTest(maxDuration = "10s")
   void aFileAndEnvironmentLoadOrAreRefusedWithProblems(byte[] input) {
-    int marker = indexOf(input, ENV_MARKER);
+    int marker = ByteSearch.indexOf(input, ENV_MARKER);
     byte[] yaml = marker < 0 ? input : java.util.Arrays.copyOfRange(input, 0, marker);
     Map<String, String> env = new HashMap<>();
     if (marker >= 0) {
@@ -88,18 +89,5 @@ class OrdererYamlFuzzTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i <= haystack.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }

@@ -10,16 +10,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.hyperledger.fabric.protos.common.ChannelHeader;
 import org.hyperledger.fabric.protos.common.Envelope;
-import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.channel.crypto.CryptoProvider;
@@ -72,7 +69,7 @@ class DeliverFuzzTest {
     dir = Files.createTempDirectory("deliver-fuzz");
     ledgers = LedgerDirectory.open(dir, LedgerOptions.defaults());
     io.prometheus.metrics.model.registry.PrometheusRegistry metrics = new io.prometheus.metrics.model.registry.PrometheusRegistry();
-    TestClock clock = new TestClock(signedAt(Vectors.envelope("seek-vectors-1-to-2.env")));
+    TestClock clock = TestClock.atSigningTimeOf(Vectors.envelope("seek-vectors-1-to-2.env"));
     registry = ChannelRegistry.open(ledgers, CryptoProvider.preferred(),
         Orderer.chainFactory(TestOrderer.SIGNER, new ConsensusMetrics(metrics), clock, true), TestOrderer.SIGNER);
     channel = registry.create(Vectors.parseBlock("vectors-0.block"),
@@ -173,12 +170,6 @@ class DeliverFuzzTest {
 
   private static String key(String envelopeFile) {
     return sha256(Vectors.bytes(Vectors.envelope(envelopeFile)));
-  }
-
-  static Instant signedAt(Path envelopeFile) throws IOException {
-    Envelope envelope = Envelope.parseFrom(Files.readAllBytes(envelopeFile));
-    ChannelHeader header = ChannelHeader.parseFrom(Payload.parseFrom(envelope.getPayload()).getHeader().getChannelHeader());
-    return Instant.ofEpochSecond(header.getTimestamp().getSeconds(), header.getTimestamp().getNanos());
   }
 
   private static String sha256(byte[] bytes) {

@@ -1,8 +1,11 @@
 package org.jorderer.server.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +36,29 @@ public final class BroadcastClient implements AutoCloseable {
         closed.complete(Status.OK);
       }
     });
+  }
+
+  /** Sends {@code envelope} on a Broadcast RPC of its own; its answer, within 60 s. */
+  public static BroadcastResponse answer(ManagedChannel channel, Envelope envelope) throws InterruptedException {
+    try (BroadcastClient broadcast = new BroadcastClient(channel)) {
+      broadcast.send(envelope);
+      return broadcast.next(60);
+    }
+  }
+
+  /**
+   * Sends all {@code envelopes} on one Broadcast RPC, then checks that each is answered SUCCESS
+   * (within 60 s each), failing with the answer's info otherwise.
+   */
+  public static void sendAllAccepted(ManagedChannel channel, List<Envelope> envelopes) throws InterruptedException {
+    try (BroadcastClient broadcast = new BroadcastClient(channel)) {
+      envelopes.forEach(broadcast::send);
+      for (int n = 0; n < envelopes.size(); n++) {
+        BroadcastResponse response = broadcast.next(60);
+        assertThat(response.getStatus()).as(response.getInfo())
+            .isEqualTo(org.hyperledger.fabric.protos.common.Status.SUCCESS);
+      }
+    }
   }
 
   public BroadcastClient send(Envelope envelope) {

@@ -1,13 +1,16 @@
 package org.jorderer.server.support;
 
-import java.time.Clock;
-import java.time.Duration;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import org.hyperledger.fabric.protos.common.ChannelHeader;
+import org.hyperledger.fabric.protos.common.Envelope;
+import org.hyperledger.fabric.protos.common.Payload;
+import org.jorderer.ledger.testing.SettableClock;
 
 /** A clock the test sets: to replay Fabric's recorded requests at the time they were signed. */
-public final class TestClock extends Clock {
+public final class TestClock extends SettableClock {
   /**
    * A time inside the SampleOrg certificate's validity (2017-11-12 to 2027-11-10): tests that sign
    * with {@code testdata/fabric/msp} run at this instant, never at the wall clock, so they keep
@@ -21,32 +24,14 @@ public final class TestClock extends Clock {
     return new TestClock(SAMPLE_ORG_ERA);
   }
 
-  private volatile Instant now;
+  /** A clock standing at the time in the channel header of the envelope stored in {@code envelopeFile}. */
+  public static TestClock atSigningTimeOf(Path envelopeFile) throws IOException {
+    Envelope envelope = Envelope.parseFrom(Files.readAllBytes(envelopeFile));
+    ChannelHeader header = ChannelHeader.parseFrom(Payload.parseFrom(envelope.getPayload()).getHeader().getChannelHeader());
+    return new TestClock(Instant.ofEpochSecond(header.getTimestamp().getSeconds(), header.getTimestamp().getNanos()));
+  }
 
   public TestClock(Instant now) {
-    this.now = now;
-  }
-
-  public void set(Instant instant) {
-    now = instant;
-  }
-
-  public void advance(Duration by) {
-    now = now.plus(by);
-  }
-
-  @Override
-  public Instant instant() {
-    return now;
-  }
-
-  @Override
-  public ZoneId getZone() {
-    return ZoneOffset.UTC;
-  }
-
-  @Override
-  public Clock withZone(ZoneId zone) {
-    return this;
+    super(now);
   }
 }
