@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DeadLeaderDetector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DeadLeaderDetector.class);
+  /** The system property that turns the detection off when {@code false}. */
+  static final String SWITCH = "jorderer.raft.deadLeaderDetection";
   /** Refused connects that confirm a break, after it. */
   static final int CONFIRMATIONS = 2;
   /** Between two confirming connects: long enough for a restarting listener to be missed only briefly. */
@@ -117,7 +119,16 @@ final class DeadLeaderDetector implements AutoCloseable {
     return new DeadLeaderDetector(channelId, new RatisFollower(division));
   }
 
+  /**
+   * Starts watching, unless the JVM runs with {@value #SWITCH}{@code =false} (for A/B measurements,
+   * or should the detection misjudge a deployment: Ratis's election timeout alone then applies).
+   */
   DeadLeaderDetector start() {
+    if ("false".equalsIgnoreCase(System.getProperty(SWITCH))) {
+      log.info("Dead leader detection is off for channel {} ({}=false): a dead leader is replaced after the "
+          + "election timeout", channelId, SWITCH);
+      return this;
+    }
     thread.start();
     return this;
   }
