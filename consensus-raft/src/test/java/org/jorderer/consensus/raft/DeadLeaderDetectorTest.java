@@ -75,6 +75,30 @@ class DeadLeaderDetectorTest {
     }
   }
 
+  /**
+   * The second survivor waits its turn; the first one's vote request moved it to a new term
+   * meanwhile, so it does not campaign too (two candidates would split the vote).
+   */
+  @Test
+  void aLaterSurvivorDoesNotCampaignOnceAnEarlierOneDid() throws Exception {
+    int port;
+    try (ServerSocket gone = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      port = gone.getLocalPort();
+    }
+    FakeFollower follower = new FakeFollower("127.0.0.1:" + port);
+    follower.turn = 1;
+    AtomicInteger turnsAsked = new AtomicInteger();
+    follower.onTurn = () -> {
+      turnsAsked.incrementAndGet();
+      follower.term = 4; // the first survivor's vote request arrives during this node's wait
+      follower.leaderKnown = false;
+    };
+    try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower).start()) {
+      await().atMost(WAIT).until(() -> turnsAsked.get() == 1 && follower.looks.get() >= 4);
+      assertThat(follower.elected).isEmpty();
+    }
+  }
+
   /** A paused leader process: its port still completes connections, though it sends nothing. */
   @Test
   void aSilentLeaderWhosePortAcceptsIsNotTakenForDead() throws Exception {
@@ -141,15 +165,21 @@ class DeadLeaderDetectorTest {
       this.address = address;
     }
 
+    volatile int turn;
+    volatile Runnable onTurn = () -> { };
+    volatile long term = 3;
+    volatile boolean leaderKnown = true;
+
     @Override
     public DeadLeaderDetector.Leader leader() {
       looks.incrementAndGet();
-      return new DeadLeaderDetector.Leader("leader", 3, address, silentMillis.getAsLong());
+      return leaderKnown ? new DeadLeaderDetector.Leader("leader", term, address, silentMillis.getAsLong()) : null;
     }
 
     @Override
     public int turn(DeadLeaderDetector.Leader dead) {
-      return 0;
+      onTurn.run();
+      return turn;
     }
 
     @Override
