@@ -321,7 +321,8 @@ public final class RaftChain implements Chain {
       PeerAddresses.update(consenters, List.of()); // before Ratis dials anyone
       boolean created = node.join(group, timing);
       leaderlessSinceNanos = System.nanoTime();
-      deadLeader = DeadLeaderDetector.of(channelId, () -> node.division(group.getGroupId())).start();
+      deadLeader = DeadLeaderDetector.of(channelId, node.timing().electionTimeoutMin(),
+          () -> node.division(group.getGroupId())).start();
       client = node.client(group, new ProposalRetry());
       metrics.clusterSize(consenters.members().size());
       metrics.isLeader(false);
