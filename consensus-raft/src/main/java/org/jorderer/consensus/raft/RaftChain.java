@@ -134,6 +134,8 @@ public final class RaftChain implements Chain {
 
   private volatile LeaderReport leaderReport;
   private ScheduledExecutorService leaderView;
+  /** Starts an election when the leader's process is gone, before the election timeout. */
+  private DeadLeaderDetector deadLeader;
   private volatile boolean halting;
   /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
@@ -319,6 +321,8 @@ public final class RaftChain implements Chain {
       PeerAddresses.update(consenters, List.of()); // before Ratis dials anyone
       boolean created = node.join(group, timing);
       leaderlessSinceNanos = System.nanoTime();
+      deadLeader = DeadLeaderDetector.of(channelId, node.timing().electionTimeoutMin(),
+          () -> node.division(group.getGroupId())).start();
       client = node.client(group, new ProposalRetry());
       metrics.clusterSize(consenters.members().size());
       metrics.isLeader(false);
@@ -1097,6 +1101,9 @@ public final class RaftChain implements Chain {
     stopProposing();
     if (proposing != null && proposing != Thread.currentThread()) {
       joinQuietly(proposing);
+    }
+    if (deadLeader != null) {
+      deadLeader.close();
     }
     if (timer != null) {
       timer.shutdownNow();

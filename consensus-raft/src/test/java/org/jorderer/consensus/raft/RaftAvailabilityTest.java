@@ -149,7 +149,15 @@ class RaftAvailabilityTest {
     try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofMillis(100), 10)) {
       cluster.electionTimeoutMin = Duration.ofMillis(1500);
       cluster.tune = (index, settings) -> settings.withSubmitTimeout(Duration.ofMillis(500));
-      cluster.startAll();
+      // The survivors must wait for the election timeout, as when the leader's host is lost
+      // rather than its process: a stopped leader's closed port would otherwise start an election
+      // well within the submit timeout (docs/raft.md, "Noticing a dead leader").
+      System.setProperty(DeadLeaderDetector.SWITCH, "false");
+      try {
+        cluster.startAll();
+      } finally {
+        System.clearProperty(DeadLeaderDetector.SWITCH);
+      }
       RaftCluster.Node leader = awaitAgreedLeader(cluster);
       List<RaftCluster.Node> survivors = survivorsOf(cluster, leader);
       survivors.get(0).chain.order(cluster.envelope("before"), 0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
