@@ -226,7 +226,7 @@ class RaftMembershipTest {
       sampler.start();
       BroadcastResponse added = broadcast(1, update(consenters.subList(0, 4)));
       assertThat(added.getStatus()).as(added.getInfo()).isEqualTo(Status.SUCCESS);
-      await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\""));
+      await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"onboarding\""));
       SignedEnvelopes client = new SignedEnvelopes(admin);
       await().atMost(WAIT).untilAsserted(() -> {
         BroadcastResponse refused = broadcast(3, client.message(CHANNEL, ByteString.copyFromUtf8("refused"), Instant.now())
@@ -237,16 +237,18 @@ class RaftMembershipTest {
       });
     }
     // The port is free again: the next attempt starts the chain, and node 3 orders.
-    await().atMost(WAIT).until(() -> nodes.get(3).channels().channel(CHANNEL).flatMap(c -> c.chain()).isPresent());
+    await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\""));
     broadcast(3, 3);
     awaitEnvelopes(List.of(0, 1, 2, 3));
     assertThat(raftMetadata(lastBlock(3)).getConsenterIdsList()).containsExactly(1L, 2L, 3L, 4L);
     sampling.set(false);
     sampler.join();
-    assertThat(seen).isNotEmpty().allSatisfy(body -> assertThat(body).contains("\"name\":\"" + CHANNEL + "\"")
-        .contains("\"status\":\"active\""));
-    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"follower\""));
-    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"consenter\""));
+    // Known at every sample: a follower (active), then a consenter starting its chain (onboarding),
+    // then a consenter that orders (active).
+    assertThat(seen).isNotEmpty().allSatisfy(body -> assertThat(body).contains("\"name\":\"" + CHANNEL + "\""));
+    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
+    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"consenter\",\"status\":\"onboarding\""));
+    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\""));
   }
 
   private void assertSameBlocks(int reference, int other) {

@@ -137,8 +137,6 @@ public final class RaftChain implements Chain {
   private volatile LeaderReport leaderReport;
   private ScheduledExecutorService leaderView;
   private volatile boolean halting;
-  /** The added consenter the leader last waited for before changing the group (logged once). */
-  private volatile RaftPeerId awaitedPeer;
   /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
   private volatile long lastMembershipCheckNanos;
@@ -527,9 +525,7 @@ public final class RaftChain implements Chain {
       reconfiguring.set(true);
       Thread change = new Thread(() -> {
         try {
-          if (addedPeersStarted(peers, have)) {
-            setConfiguration(peers);
-          }
+          setConfiguration(peers);
         } finally {
           reconfiguring.set(false);
         }
@@ -575,41 +571,6 @@ public final class RaftChain implements Chain {
       log.info("Raft chain for channel {}: the Raft group is now consenters {}; removed consenters' TLS certificates "
           + "are no longer accepted", channelId, target.members().stream().map(m -> m.id() + "@" + m.address()).toList());
     }
-  }
-
-  /**
-   * Whether each peer of {@code peers} that the group does not have yet runs its member of the
-   * group: it answers the group's info, which Ratis serves only once the member's log is open.
-   * Added to the group before that, the new member's Ratis server receives the leader's appends
-   * while its group is still being added there, and under load that add fails inside Ratis ("log
-   * is uninitialized", or "previous != null" from its role change, RaftServerImpl.start racing an
-   * incoming append), so the node could not start its chain and the group change kept failing. The
-   * new node adds the group when it switches from follower to consenter (after it pulled the
-   * config block naming it); until then this check fails and is made again 200 ms later.
-   */
-  private boolean addedPeersStarted(List<RaftPeer> peers, Set<RaftPeerId> have) {
-    RaftGroup target = RaftGroup.valueOf(group.getGroupId(), peers);
-    try (RaftClient asking = node.client(target, org.apache.ratis.retry.RetryPolicies.noRetry())) {
-      for (RaftPeer peer : peers) {
-        if (have.contains(peer.getId())) {
-          continue;
-        }
-        try {
-          asking.getGroupManagementApi(peer.getId()).info(group.getGroupId());
-        } catch (IOException | RuntimeException e) {
-          if (!peer.getId().equals(awaitedPeer)) {
-            awaitedPeer = peer.getId();
-            log.info("Raft chain for channel {}: waiting for the added consenter {} to start its member of the Raft "
-                + "group before adding it ({})", channelId, peer.getId(), e.toString());
-          }
-          return false;
-        }
-      }
-    } catch (IOException e) {
-      log.debug("Raft chain for channel {}: closing a group info client: {}", channelId, e.toString());
-    }
-    awaitedPeer = null;
-    return true;
   }
 
   private void setConfiguration(List<RaftPeer> peers) {

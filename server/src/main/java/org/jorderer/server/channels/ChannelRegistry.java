@@ -166,6 +166,7 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     ServedChannel channel = new ServedChannel(channelId, store, config);
     channel.processor(chains.processor(channel));
     channel.noChainReason("its chain is starting");
+    channel.chainStarting(true);
     channels.put(channelId, channel);
     followers.remove(channelId);
     try {
@@ -198,6 +199,7 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
       }
     } catch (IllegalArgumentException e) {
       channel.noChainReason("ordering cannot start: " + e.getMessage());
+      channel.chainStarting(false);
       log.error("[channel: {}] Serving Deliver only, no ordering: {}", id, e.getMessage());
     } catch (RuntimeException e) {
       String reason = String.valueOf(e.getMessage());
@@ -351,20 +353,26 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
    * relation "consenter" (a cluster type such as etcdraft) or "other" (solo), status "active"
    * ("inactive" once its chain stopped); a channel being pulled is relation "follower", or
    * "consenter" when its join block names this node one (it becomes a consenter once it holds
-   * that block), with status "onboarding" until the join block is held, then "active".
+   * that block), with status "onboarding" until the join block is held, then "active". A consenter
+   * switching from follower stays "onboarding" until its chain has started (it may be retrying).
    */
   public Optional<ParticipationInfo> participationInfo(String channelId) {
     ServedChannel served = channels.get(channelId);
     if (served != null) {
       String relation = chains == null ? "other" : chains.relation(served.config());
-      String status = served.chain().isPresent() && served.errored().fired() ? "inactive" : "active";
+      String status = served.chainStarting() ? "onboarding"
+          : served.chain().isPresent() && served.errored().fired() ? "inactive" : "active";
       return Optional.of(new ParticipationInfo(channelId, relation, status, served.ledger().height()));
     }
     ChannelFollower follower = followers.get(channelId);
     if (follower != null) {
       String relation = chains != null && chains.isClusterMember(configOf(follower.joinBlock()))
           && follower.joinBlock().getHeader().getNumber() > 0 ? "consenter" : "follower";
-      return Optional.of(new ParticipationInfo(channelId, relation, follower.status(), follower.ledger().height()));
+      // A follower that will become a consenter orders nothing yet: "onboarding" until its chain
+      // has started, never an "active" that Broadcast would contradict.
+      String status = "consenter".equals(relation) && !"failed".equals(follower.status()) ? "onboarding"
+          : follower.status();
+      return Optional.of(new ParticipationInfo(channelId, relation, status, follower.ledger().height()));
     }
     return Optional.empty();
   }

@@ -39,6 +39,7 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   private volatile Chain chain;
   /** Why the channel has no chain yet, for Broadcast's answer (a consenter whose chain is starting). */
   private volatile String noChainReason;
+  private volatile boolean chainStarting;
 
   ServedChannel(String channelId, BlockStore ledger, ChannelConfig config) {
     this.channelId = channelId;
@@ -124,6 +125,7 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   void attach(Chain started) {
     this.chain = started;
     noChainReason = null;
+    chainStarting = false;
     // A Deliver stream opened while the channel had no chain holds the chainless signal: it ends
     // when this chain stops, as one opened now does.
     started.errored().subscribe(erroredWithoutChain::fire);
@@ -132,6 +134,18 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   /** Broadcast's reason while the channel has no chain (null: none given). */
   void noChainReason(String reason) {
     this.noChainReason = reason;
+  }
+
+  /**
+   * Whether the channel's chain is being started (a consenter switching from follower, maybe
+   * trying again): the participation API says "onboarding" until it orders.
+   */
+  boolean chainStarting() {
+    return chainStarting;
+  }
+
+  void chainStarting(boolean starting) {
+    this.chainStarting = starting;
   }
 
   private ChainHaltedException noChain() {
