@@ -172,6 +172,72 @@ class RaftMembershipTest {
     assertSameBlocks(1, 3);
   }
 
+  /**
+   * A consenter whose chain cannot start when a config names it (its cluster port is taken, a real
+   * bind failure) stays a listed channel, answers Broadcast SERVICE_UNAVAILABLE with the reason,
+   * tries again, and orders once the port is free; the participation API knows the channel at every
+   * moment of the switch from follower to consenter.
+   */
+  @Test
+  void anAddedConsenterWhoseChainCannotStartTriesAgainAndOrders() throws Exception {
+    prepare(4);
+    Block genesis = genesis(consenters.subList(0, 3));
+    for (int i = 0; i < 4; i++) {
+      start(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      nodes.get(i).channels().create(genesis);
+    }
+    nodes.get(3).channels().join(genesis);
+    await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
+    broadcast(0, 2);
+    awaitEnvelopes(List.of(0, 1, 2, 3));
+
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread sampler = new Thread(() -> {
+      while (sampling.get()) {
+        try {
+          seen.add(info(3));
+          Thread.sleep(5);
+        } catch (InterruptedException e) {
+          return;
+        } catch (Exception e) {
+          seen.add("request failed: " + e);
+        }
+      }
+    });
+    try (ServerSocket taken = new ServerSocket()) {
+      // Node 3's Raft server has not started (it only followed): its cluster port is free to take.
+      taken.bind(new InetSocketAddress("127.0.0.1", consenters.get(3).port()));
+      sampler.start();
+      BroadcastResponse added = broadcast(1, update(consenters.subList(0, 4)));
+      assertThat(added.getStatus()).as(added.getInfo()).isEqualTo(Status.SUCCESS);
+      await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"onboarding\""));
+      SignedEnvelopes client = new SignedEnvelopes(admin);
+      await().atMost(WAIT).untilAsserted(() -> {
+        BroadcastResponse refused = broadcast(3, client.message(CHANNEL, ByteString.copyFromUtf8("refused"), Instant.now())
+            .envelope());
+        assertThat(refused.getStatus()).isEqualTo(Status.SERVICE_UNAVAILABLE);
+        assertThat(refused.getInfo()).startsWith("channel " + CHANNEL + " has no chain: its chain could not start (")
+            .contains("trying again");
+      });
+    }
+    // The port is free again: the next attempt starts the chain, and node 3 orders.
+    await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\""));
+    broadcast(3, 3);
+    awaitEnvelopes(List.of(0, 1, 2, 3));
+    assertThat(raftMetadata(lastBlock(3)).getConsenterIdsList()).containsExactly(1L, 2L, 3L, 4L);
+    sampling.set(false);
+    sampler.join();
+    // Known at every sample: a follower (active), then a consenter starting its chain (onboarding),
+    // then a consenter that orders (active).
+    assertThat(seen).isNotEmpty().allSatisfy(body -> assertThat(body).contains("\"name\":\"" + CHANNEL + "\""));
+    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
+    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"consenter\",\"status\":\"onboarding\""));
+    assertThat(seen).anySatisfy(body -> assertThat(body).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\""));
+  }
+
   private void assertSameBlocks(int reference, int other) {
     var referenceLedger = nodes.get(reference).ledgers().find(CHANNEL).orElseThrow();
     var otherLedger = nodes.get(other).ledgers().find(CHANNEL).orElseThrow();

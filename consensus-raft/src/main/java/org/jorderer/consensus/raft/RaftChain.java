@@ -102,6 +102,8 @@ public final class RaftChain implements Chain {
   private final ErrorSignal errored = new ErrorSignal();
   private final Object lifecycle = new Object();
   private boolean started; // guarded by lifecycle
+  /** Whether the node's Ratis server counts this chain (its join succeeded): only then it leaves. */
+  private boolean joined; // guarded by lifecycle
   private boolean stopped; // guarded by lifecycle
   private ChannelOrdering ordering;
   // Replaced by renewClient after a proposal ran out of retries (read by the proposer, the batch
@@ -319,7 +321,20 @@ public final class RaftChain implements Chain {
       node.trust(consenters, support.config());
       trustedSequence = support.config().sequence();
       PeerAddresses.update(consenters, List.of()); // before Ratis dials anyone
-      boolean created = node.join(group, timing);
+      boolean created;
+      try {
+        created = node.join(group, timing);
+      } catch (RuntimeException e) {
+        // Not joined: nothing runs and the server does not count this chain. The machine bound
+        // above is forgotten unless Ratis hosts the group, so a chain started again (the
+        // registry retries) binds a fresh one rather than restoring from an ordering that never ran.
+        stopped = true;
+        ordering.stop();
+        node.forgetUnhostedMachine(group.getGroupId());
+        errored.fire();
+        throw e;
+      }
+      joined = true;
       leaderlessSinceNanos = System.nanoTime();
       deadLeader = DeadLeaderDetector.of(channelId, node.timing().electionTimeoutMin(),
           () -> node.division(group.getGroupId())).start();
@@ -1130,7 +1145,7 @@ public final class RaftChain implements Chain {
       node.removeGroup(group.getGroupId());
       node.forgetTrust(channelId);
     }
-    if (started) {
+    if (joined) {
       // On a Ratis thread (a failed apply) the server must not be closed from inside itself.
       if (isRatisThread()) {
         new Thread(node::leave, "raft-leave-" + channelId).start();

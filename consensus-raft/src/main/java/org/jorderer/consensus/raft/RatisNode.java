@@ -57,6 +57,14 @@ final class RatisNode {
   private RaftServer server; // guarded by this
   private int chains; // guarded by this
 
+  static {
+    // Ratis 3.3.0 ends the process (System.exit(1), GrpcServicesImpl.startImpl through ExitUtils)
+    // when its gRPC server cannot bind: every channel of the node would go down with one Raft
+    // listener. Disabled, the failure is thrown to the chain's start, which refuses and is tried
+    // again (ChannelRegistry). Nothing else in Ratis 3.3.0 calls ExitUtils.terminate.
+    org.apache.ratis.util.ExitUtils.disableSystemExit();
+  }
+
   RatisNode(ClusterSettings settings) {
     this.settings = settings;
     this.id = ConsenterSet.peerId(settings.serverCertificatePem());
@@ -115,37 +123,83 @@ final class RatisNode {
   synchronized boolean join(RaftGroup group, RaftTiming channelTiming) {
     try {
       if (server == null) {
-        timing = channelTiming;
-        properties = properties(settings, timing);
-        server = RaftServer.newBuilder()
+        RaftProperties made = properties(settings, channelTiming);
+        RaftServer starting = RaftServer.newBuilder()
             .setServerId(id)
-            .setProperties(properties)
+            .setProperties(made)
             .setParameters(parameters)
             .setStateMachineRegistry(this::stateMachine)
             .build();
-        server.start();
+        try {
+          starting.start();
+        } catch (IOException | RuntimeException e) {
+          // A server that failed to start (its port taken, say) is closed, not kept: kept, every
+          // later join would add groups to a server that never runs, and the chain could never
+          // start again (ChannelRegistry retries a consenter's chain start).
+          closeQuietly(starting);
+          // No chain runs on this node (the server was not running): the machines it may have
+          // initialized for the groups in its storage are closed with it; the next start makes new ones.
+          machines.clear();
+          Throwable cause = e.getCause() != null ? e.getCause() : e;
+          throw new IllegalStateException("cannot start the Raft node " + id + " on " + settings.listenHost() + ":"
+              + settings.listenPort() + ": " + e.getMessage() + (cause != e ? " (" + cause + ")" : ""), e);
+        }
+        timing = channelTiming;
+        properties = made;
+        server = starting;
         log.info("Raft node {} listening on {}:{} (storage {}; {})", id, settings.listenHost(), settings.listenPort(),
             settings.storageDir(), timing);
       } else if (!timing.electionTimeoutMin().equals(channelTiming.electionTimeoutMin())) {
         log.warn("Group {} asks for {}; this node's Raft server runs every channel with {} (Ratis timers are "
             + "per server)", group.getGroupId(), channelTiming, timing);
       }
-      chains++;
       for (RaftGroupId existing : server.getGroupIds()) {
         if (existing.equals(group.getGroupId())) {
+          chains++;
           return false;
         }
       }
       RaftClientReply reply = server.groupManagement(
           GroupManagementRequest.newAdd(adminClient, id, callIds.incrementAndGet(), group));
       if (!reply.isSuccess()) {
-        throw new IllegalStateException("Ratis refused to add group " + group.getGroupId() + ": " + reply);
+        // Ratis drops a group whose add failed (RaftServerProxy.groupAddAsync): a later join adds it again.
+        throw new IllegalStateException("Ratis refused to add group " + group.getGroupId() + ": " + reply.getException());
       }
+      // Counted only once joined: a chain whose start failed does not call leave().
+      chains++;
       return true;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the Raft node " + id + " on " + settings.listenHost() + ":"
           + settings.listenPort() + ": " + e.getMessage(), e);
     }
+  }
+
+  private void closeQuietly(RaftServer closing) {
+    try {
+      closing.close();
+    } catch (IOException | RuntimeException e) {
+      log.warn("Closing Raft node {} after a failed start: {}", id, e.toString());
+    }
+  }
+
+  /**
+   * Forgets the state machine of a group the server does not host: a chain whose start failed
+   * before its group was added leaves it bound to an ordering that never ran, and the next
+   * chain must start from a fresh one.
+   */
+  synchronized void forgetUnhostedMachine(RaftGroupId group) {
+    if (server != null) {
+      try {
+        for (RaftGroupId existing : server.getGroupIds()) {
+          if (existing.equals(group)) {
+            return;
+          }
+        }
+      } catch (RuntimeException e) {
+        return;
+      }
+    }
+    machines.remove(group);
   }
 
   /** This node's member of the group, or null before it joined or after it closed. */

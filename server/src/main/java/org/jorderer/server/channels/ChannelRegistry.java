@@ -5,10 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.hyperledger.fabric.protos.common.Block;
 import org.jorderer.channel.ChannelConfig;
 import org.jorderer.channel.block.BlockMetadataReader;
@@ -38,12 +41,18 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
   private final LocalSigner signer;
   private final Map<String, ServedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, ChannelFollower> followers = new ConcurrentHashMap<>();
-  /** Switches between follower and consenter, off the follower's and the chain's own threads. */
-  private final java.util.concurrent.ExecutorService switches = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+  /**
+   * Switches between follower and consenter, off the follower's and the chain's own threads, and
+   * retries a consenter's chain start that failed.
+   */
+  private final ScheduledThreadPoolExecutor switches = new ScheduledThreadPoolExecutor(1, r -> {
     Thread t = new Thread(r, "channel-switch");
     t.setDaemon(true);
     return t;
   });
+  /** The first wait before a failed chain start is tried again; doubled up to {@link #CHAIN_RETRY_MAX}. */
+  static final Duration CHAIN_RETRY_FIRST = Duration.ofMillis(200);
+  static final Duration CHAIN_RETRY_MAX = Duration.ofSeconds(5);
   private volatile boolean closed;
 
   private ChannelRegistry(LedgerDirectory ledgers, CryptoProvider crypto, ChainFactory chains, LocalSigner signer) {
@@ -51,6 +60,7 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     this.crypto = crypto;
     this.chains = chains;
     this.signer = signer;
+    switches.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   /** What the channel participation API reports of one channel. */
@@ -100,13 +110,19 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
       // Fabric's registrar: a node not among a cluster channel's consenters follows the channel.
       log.info("[channel: {}] This node is not one of the channel's consenters: following it", channel.channelId());
       followFromLedger(channel.channelId(), channel.ledger());
+      channels.remove(channel.channelId(), channel); // listed as a follower first: never unknown
       return;
     }
     if (chains != null) {
       channel.processor(chains.processor(channel));
       String id = channel.channelId();
       Chain chain = chains.create(channel, () -> schedule(() -> switchToFollower(id)));
-      chain.start();
+      try {
+        chain.start();
+      } catch (RuntimeException e) {
+        chain.halt(); // whatever the failed start left running (a Raft chain that joined its group)
+        throw e;
+      }
       channel.attach(chain);
     }
     channels.put(channel.channelId(), channel);
@@ -140,26 +156,66 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
     if (store.height() <= follower.joinBlockNumber()) {
       return;
     }
-    ChannelConfig config = lastConfig(channelId, store);
-    if (!chains.isClusterMember(config)) {
+    if (!chains.isClusterMember(lastConfig(channelId, store))) {
       return;
     }
-    followers.remove(channelId);
+    // Stopped while still listed, then listed as served before it is unlisted as a follower: the
+    // participation API and Broadcast know the channel throughout the switch.
     follower.close();
+    ChannelConfig config = lastConfig(channelId, store); // the follower may have appended more before it stopped
+    ServedChannel channel = new ServedChannel(channelId, store, config);
+    channel.processor(chains.processor(channel));
+    channel.noChainReason("its chain is starting");
+    channel.chainStarting(true);
+    channels.put(channelId, channel);
+    followers.remove(channelId);
     try {
       Files.deleteIfExists(joinFile(channelId));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete the join block of " + channelId, e);
     }
-    config = lastConfig(channelId, store); // the follower may have appended more before it stopped
     log.info("[channel: {}] The channel's config names this node a consenter: switching from follower to consenter at height {}",
         channelId, store.height());
-    ServedChannel channel = new ServedChannel(channelId, store, config);
+    startChain(channel, 1, null);
+  }
+
+  /**
+   * Starts the chain of a channel that became this node's to order. A start that fails for a
+   * reason that may pass (its Ratis group add, its cluster port still taken) is tried again after
+   * a wait doubling from {@link #CHAIN_RETRY_FIRST} to {@link #CHAIN_RETRY_MAX}, until it starts,
+   * the channel is removed or the node stops; meanwhile the channel serves Deliver and Broadcast
+   * answers SERVICE_UNAVAILABLE with the reason. A config this node cannot run (an
+   * IllegalArgumentException) is not retried. Each distinct failure is logged once.
+   */
+  private synchronized void startChain(ServedChannel channel, int attempt, String lastFailure) {
+    String id = channel.channelId();
+    if (closed || channels.get(id) != channel) {
+      return; // removed, or the node stops
+    }
     try {
       serve(channel);
+      if (attempt > 1) {
+        log.info("[channel: {}] Chain started at attempt {}", id, attempt);
+      }
+    } catch (IllegalArgumentException e) {
+      channel.noChainReason("ordering cannot start: " + e.getMessage());
+      channel.chainStarting(false);
+      log.error("[channel: {}] Serving Deliver only, no ordering: {}", id, e.getMessage());
     } catch (RuntimeException e) {
-      channels.put(channelId, channel);
-      log.error("[channel: {}] Serving Deliver only, no ordering: {}", channelId, e.getMessage());
+      String reason = String.valueOf(e.getMessage());
+      long wait = Math.min(CHAIN_RETRY_MAX.toMillis(), CHAIN_RETRY_FIRST.toMillis() << Math.min(attempt - 1, 10));
+      channel.noChainReason("its chain could not start (" + reason + "); trying again");
+      if (!reason.equals(lastFailure)) {
+        log.error("[channel: {}] The chain could not start (attempt {}): {}; serving Deliver only and trying again, "
+            + "every {} s at most", id, attempt, reason, CHAIN_RETRY_MAX.toSeconds(), e);
+      } else {
+        log.debug("[channel: {}] The chain could not start (attempt {}): {}", id, attempt, reason);
+      }
+      try {
+        switches.schedule(() -> startChain(channel, attempt + 1, reason), wait, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        log.debug("[channel: {}] Not starting the chain again: the node is stopping", id);
+      }
     }
   }
 
@@ -297,20 +353,26 @@ public final class ChannelRegistry implements ChannelLookup, AutoCloseable {
    * relation "consenter" (a cluster type such as etcdraft) or "other" (solo), status "active"
    * ("inactive" once its chain stopped); a channel being pulled is relation "follower", or
    * "consenter" when its join block names this node one (it becomes a consenter once it holds
-   * that block), with status "onboarding" until the join block is held, then "active".
+   * that block), with status "onboarding" until the join block is held, then "active". A consenter
+   * switching from follower stays "onboarding" until its chain has started (it may be retrying).
    */
   public Optional<ParticipationInfo> participationInfo(String channelId) {
     ServedChannel served = channels.get(channelId);
     if (served != null) {
       String relation = chains == null ? "other" : chains.relation(served.config());
-      String status = served.chain().isPresent() && served.errored().fired() ? "inactive" : "active";
+      String status = served.chainStarting() ? "onboarding"
+          : served.chain().isPresent() && served.errored().fired() ? "inactive" : "active";
       return Optional.of(new ParticipationInfo(channelId, relation, status, served.ledger().height()));
     }
     ChannelFollower follower = followers.get(channelId);
     if (follower != null) {
       String relation = chains != null && chains.isClusterMember(configOf(follower.joinBlock()))
           && follower.joinBlock().getHeader().getNumber() > 0 ? "consenter" : "follower";
-      return Optional.of(new ParticipationInfo(channelId, relation, follower.status(), follower.ledger().height()));
+      // A follower that will become a consenter orders nothing yet: "onboarding" until its chain
+      // has started, never an "active" that Broadcast would contradict.
+      String status = "consenter".equals(relation) && !"failed".equals(follower.status()) ? "onboarding"
+          : follower.status();
+      return Optional.of(new ParticipationInfo(channelId, relation, status, follower.ledger().height()));
     }
     return Optional.empty();
   }

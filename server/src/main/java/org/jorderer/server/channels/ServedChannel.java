@@ -37,6 +37,9 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   private volatile MessageProcessor processor;
   private final ErrorSignal erroredWithoutChain = new ErrorSignal();
   private volatile Chain chain;
+  /** Why the channel has no chain yet, for Broadcast's answer (a consenter whose chain is starting). */
+  private volatile String noChainReason;
+  private volatile boolean chainStarting;
 
   ServedChannel(String channelId, BlockStore ledger, ChannelConfig config) {
     this.channelId = channelId;
@@ -121,6 +124,33 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   /** Makes {@code chain} the one that orders for this channel, and starts it. */
   void attach(Chain started) {
     this.chain = started;
+    noChainReason = null;
+    chainStarting = false;
+    // A Deliver stream opened while the channel had no chain holds the chainless signal: it ends
+    // when this chain stops, as one opened now does.
+    started.errored().subscribe(erroredWithoutChain::fire);
+  }
+
+  /** Broadcast's reason while the channel has no chain (null: none given). */
+  void noChainReason(String reason) {
+    this.noChainReason = reason;
+  }
+
+  /**
+   * Whether the channel's chain is being started (a consenter switching from follower, maybe
+   * trying again): the participation API says "onboarding" until it orders.
+   */
+  boolean chainStarting() {
+    return chainStarting;
+  }
+
+  void chainStarting(boolean starting) {
+    this.chainStarting = starting;
+  }
+
+  private ChainHaltedException noChain() {
+    String reason = noChainReason;
+    return new ChainHaltedException("channel " + channelId + " has no chain" + (reason == null ? "" : ": " + reason));
   }
 
   public Optional<Chain> chain() {
@@ -137,7 +167,7 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   public Submission order(Envelope envelope, long configSequence) {
     Chain c = chain;
     if (c == null) {
-      return Submission.refused(new ChainHaltedException("channel " + channelId + " has no chain"));
+      return Submission.refused(noChain());
     }
     return c.submit(envelope, configSequence);
   }
@@ -146,7 +176,7 @@ public final class ServedChannel implements DeliverableChannel, BroadcastableCha
   public Submission configure(Envelope configEnvelope, long configSequence) {
     Chain c = chain;
     if (c == null) {
-      return Submission.refused(new ChainHaltedException("channel " + channelId + " has no chain"));
+      return Submission.refused(noChain());
     }
     return c.submitConfig(configEnvelope, configSequence);
   }
