@@ -190,8 +190,8 @@ class RaftMembershipTest {
     }
     nodes.get(3).channels().join(genesis);
     await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
-    broadcast(0, 2);
-    awaitEnvelopes(List.of(0, 1, 2, 3));
+    traffic.broadcast(0, 2);
+    traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
 
     List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
     java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -207,16 +207,16 @@ class RaftMembershipTest {
         }
       }
     });
-    try (ServerSocket taken = new ServerSocket()) {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
       // Node 3's Raft server has not started (it only followed): its cluster port is free to take.
       taken.bind(new InetSocketAddress("127.0.0.1", consenters.get(3).port()));
       sampler.start();
-      BroadcastResponse added = broadcast(1, update(consenters.subList(0, 4)));
+      BroadcastResponse added = traffic.broadcast(1, traffic.consenterUpdate(1, consenters.subList(0, 4)));
       assertThat(added.getStatus()).as(added.getInfo()).isEqualTo(Status.SUCCESS);
       await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"onboarding\""));
-      SignedEnvelopes client = new SignedEnvelopes(admin);
+      org.jorderer.channel.envelope.SignedEnvelopes client = new org.jorderer.channel.envelope.SignedEnvelopes(admin);
       await().atMost(WAIT).untilAsserted(() -> {
-        BroadcastResponse refused = broadcast(3, client.message(CHANNEL, ByteString.copyFromUtf8("refused"), Instant.now())
+        BroadcastResponse refused = traffic.broadcast(3, client.message(CHANNEL, com.google.protobuf.ByteString.copyFromUtf8("refused"), Instant.now())
             .envelope());
         assertThat(refused.getStatus()).isEqualTo(Status.SERVICE_UNAVAILABLE);
         assertThat(refused.getInfo()).startsWith("channel " + CHANNEL + " has no chain: its chain could not start (")
@@ -225,8 +225,8 @@ class RaftMembershipTest {
     }
     // The port is free again: the next attempt starts the chain, and node 3 orders.
     await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\""));
-    broadcast(3, 3);
-    awaitEnvelopes(List.of(0, 1, 2, 3));
+    traffic.broadcast(3, 3);
+    traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
     assertThat(raftMetadata(lastBlock(3)).getConsenterIdsList()).containsExactly(1L, 2L, 3L, 4L);
     sampling.set(false);
     sampler.join();
