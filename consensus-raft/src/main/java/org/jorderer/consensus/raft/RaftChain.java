@@ -855,8 +855,16 @@ public final class RaftChain implements Chain {
         watchGroup();
       }
     } finally {
+      long delay = BUSY_TICK.toMillis();
       try {
-        timer.schedule(this::tick, busy() ? BUSY_TICK.toMillis() : idleTick().toMillis(), TimeUnit.MILLISECONDS);
+        if (!busy()) {
+          delay = idleTick().toMillis();
+        }
+      } catch (RuntimeException e) {
+        log.warn("Raft chain for channel {}: watcher: {}", channelId, e.toString());
+      }
+      try {
+        timer.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // stopped
       }
@@ -1118,7 +1126,7 @@ public final class RaftChain implements Chain {
    */
   private Duration leaderAskInterval() {
     RaftTiming applied = node.timing();
-    Duration heartbeat = (applied != null ? applied : timing).electionTimeoutMin().dividedBy(2);
+    Duration heartbeat = (applied != null ? applied : timing).ratisHeartbeat();
     return heartbeat.compareTo(Duration.ofMillis(500)) > 0 ? heartbeat : Duration.ofMillis(500);
   }
 
