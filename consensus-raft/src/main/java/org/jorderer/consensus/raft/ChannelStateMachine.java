@@ -70,9 +70,11 @@ final class ChannelStateMachine extends BaseStateMachine {
    * @param snapshotIntervalBytes entry bytes applied between snapshots
    * @param requestSnapshot asks the node's Ratis server to take a snapshot of this group soon
    * @param peers asks a consenter for its latest snapshot
+   * @param leaderChanged told when Ratis names a new leader of the group, so the chain need not
+   *     poll for it often (called before Ratis records the leader: see {@link #notifyLeaderChanged})
    */
   record Binding(ChannelOrdering ordering, long snapshotIntervalBytes, Runnable requestSnapshot, PeerSnapshots peers,
-      BlockSource blocks) {}
+      BlockSource blocks, Runnable leaderChanged) {}
 
   /** The other consenters of the channel, and their latest snapshots. */
   interface PeerSnapshots {
@@ -189,6 +191,12 @@ final class ChannelStateMachine extends BaseStateMachine {
       org.apache.ratis.protocol.RaftPeerId newLeader) {
     log.info("Raft leader of group {} is now {}{}", member.getGroupId(), newLeader,
         member.getPeerId().equals(newLeader) ? " (this node)" : "");
+    // Ratis 3.3.0 calls this from ServerState.setLeader before it records the new leader (and
+    // only for a leader, never for none): the chain reads it a moment later, on its own thread.
+    Binding bound = binding.getNow(null);
+    if (bound != null) {
+      bound.leaderChanged().run();
+    }
   }
 
   /**

@@ -57,9 +57,12 @@ import org.slf4j.LoggerFactory;
  * ({@link ClusterSettings#leaderWait}). A proposal already under way when the leader
  * goes is retried by the Ratis client toward the next leader (at once when this node learns of
  * it, {@link #resendInFlight}), and given up once this node has been without a leader for
- * {@code leaderWait}. A watcher reads this node's view of the group
- * every 10 ms: the known leader, Fabric's {@code consensus_etcdraft_*} gauges, and whether the
- * channel has lost its quorum as far as this node can tell (for {@code /healthz}).
+ * {@code leaderWait}. A watcher reads the leader this node knows (at once when Ratis names a new
+ * one, else every 10 ms while anything is under way and every 100 ms when idle); Fabric's
+ * {@code consensus_etcdraft_*} gauges, the count of active nodes and the membership check follow
+ * every 200 ms, and whether the channel has lost its quorum as far as this node can tell (for
+ * {@code /healthz}) is judged from those. Idle, these wake-ups are most of what a node spends on
+ * its own (docs/performance.md, "Idle Raft nodes").
  *
  * <p>Applying: {@link ChannelOrdering} cuts blocks from the committed entries on every node. The
  * leader's batch timer (BatchTimeout after the pending batch's first envelope) proposes a
@@ -76,6 +79,13 @@ public final class RaftChain implements Chain {
    * immediate answer ({@code Submit} in orderer/consensus/etcdraft/chain.go).
    */
   public static final String NO_LEADER = "no Raft leader";
+
+  /** The watcher's tick while anything is under way ({@link #tick}). */
+  private static final Duration BUSY_TICK = Duration.ofMillis(10);
+  /** The watcher's tick when idle, at most ({@link #idleTick}). */
+  private static final Duration IDLE_TICK = Duration.ofMillis(100);
+  /** How often the watcher reads the gauges' values and checks the membership ({@link #watchGroup}). */
+  private static final Duration GROUP_WATCH = Duration.ofMillis(200);
 
   /** How long the Ratis client sleeps between attempts of one proposal. */
   private static final long RETRY_SLEEP_MILLIS = 50;
@@ -110,7 +120,7 @@ public final class RaftChain implements Chain {
   // timer and the close).
   private volatile RaftClient client;
   private Thread proposer;
-  private ScheduledExecutorService timer;
+  private volatile ScheduledExecutorService timer; // also read by Ratis's leader-change event
   private volatile long cutProposedFor = -1;
   private final EtcdRaftMetrics.Channel metrics;
   /** The channel's Raft timers (its etcdraft Options, or the node's fixed ones). */
@@ -135,6 +145,17 @@ public final class RaftChain implements Chain {
   private record LeaderReport(RaftPeerId leader, List<RaftPeerId> active, long atNanos) {}
 
   private volatile LeaderReport leaderReport;
+  // What the gauges show now, so that the watchers set them only when a value changed (read and
+  // written on the timer's thread only).
+  private boolean shownLeading;
+  private int shownClusterSize = -1;
+  private int shownActiveNodes = -1;
+  private long shownCommitted = Long.MIN_VALUE;
+  private long shownSnapshotBlock = -1;
+  private long lastGroupWatchNanos = System.nanoTime();
+  /** The group configuration and consenter set the last membership check found in step, or null. */
+  private org.apache.ratis.server.RaftConfiguration checkedConf;
+  private ConsenterSet checkedSet;
   private ScheduledExecutorService leaderView;
   /** Starts an election when the leader's process is gone, before the election timeout. */
   private DeadLeaderDetector deadLeader;
@@ -261,7 +282,8 @@ public final class RaftChain implements Chain {
    * Fabric's active nodes (etcdraft {@code ActiveNodes}), what its quorum-loss rule for consenter
    * changes counts: the Fabric ids of the leader and of the members that answered it within the
    * election timeout. The leader knows them; a follower has them from the leader, which it asks
-   * every 500 ms (Fabric's followers take them from the leader's heartbeats), so a config update
+   * when it learns of the leader and then as often as Ratis sends heartbeats
+   * ({@link #leaderAskInterval}; Fabric's followers take them from the leader's heartbeats), so a config update
    * sent to any node gets the same answer. Empty when this node has no recent answer from the
    * leader it knows (no leader, or the leader does not answer): the rule is then not judged here.
    */
@@ -317,7 +339,8 @@ public final class RaftChain implements Chain {
       ordering = new ChannelOrdering(support, consenters, firstBlock, this::failed, this::membershipChanged);
       ChannelStateMachine machine = node.stateMachine(group.getGroupId());
       machine.bind(new ChannelStateMachine.Binding(ordering, snapshotIntervalBytes(),
-          () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks));
+          () -> node.requestSnapshot(group.getGroupId(), machine::snapshotRequestDone), peerSnapshots(), blocks,
+          this::leaderNotified));
       node.trust(consenters, support.config());
       trustedSequence = support.config().sequence();
       PeerAddresses.update(consenters, List.of()); // before Ratis dials anyone
@@ -349,16 +372,15 @@ public final class RaftChain implements Chain {
         t.setDaemon(true);
         return t;
       });
-      timer.scheduleWithFixedDelay(this::checkBatchTimeout, 10, 10, TimeUnit.MILLISECONDS);
-      timer.scheduleWithFixedDelay(this::watch, 0, 10, TimeUnit.MILLISECONDS);
+      timer.execute(this::tick); // it schedules itself again
       // Its own thread: asking a leader that just died blocks until the request times out.
       leaderView = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "raft-leader-view-" + channelId);
         t.setDaemon(true);
         return t;
       });
-      leaderView.scheduleWithFixedDelay(this::askLeaderForActiveNodes, 500, 500, TimeUnit.MILLISECONDS);
-      timer.scheduleWithFixedDelay(this::reconcileMembership, 200, 200, TimeUnit.MILLISECONDS);
+      long ask = leaderAskInterval().toMillis();
+      leaderView.scheduleWithFixedDelay(this::askLeaderForActiveNodes, ask, ask, TimeUnit.MILLISECONDS);
       log.info("Raft chain for channel {} started at height {} as consenter {} of {} ({} group {})", channelId,
           support.height(), raftId(), consenters.members().size(), created ? "new" : "existing", group.getGroupId());
     }
@@ -495,7 +517,10 @@ public final class RaftChain implements Chain {
   /**
    * On the leader: makes the Ratis group's voting members those of the consenter set the ledger's
    * config names. Deterministic (the target comes from the replicated config) and idempotent, so
-   * a new leader finishes what the old one started.
+   * a new leader finishes what the old one started. Every 200 ms on every node (the peers'
+   * addresses and the trust follow the group's configuration); while neither the group's
+   * configuration nor the consenter set changed since a check found them in step, it compares
+   * nothing (Ratis keeps one configuration object until the next change).
    */
   private void reconcileMembership() {
     try {
@@ -506,20 +531,26 @@ public final class RaftChain implements Chain {
       if (division == null) {
         return;
       }
-      var groupConf = division.getRaftConf();
-      List<RaftPeer> groupPeers = new ArrayList<>(groupConf.getCurrentPeers());
-      groupPeers.addAll(groupConf.getPreviousPeers());
-      PeerAddresses.update(current(), groupPeers);
-      refreshTrust(groupConf);
-      if (reconfiguring.get() || !isLeader()) {
+      var conf = division.getRaftConf();
+      ConsenterSet set = current();
+      if (conf == checkedConf && set == checkedSet) {
+        refreshTrust(conf);
         return;
       }
+      List<RaftPeer> groupPeers = new ArrayList<>(conf.getCurrentPeers());
+      groupPeers.addAll(conf.getPreviousPeers());
+      PeerAddresses.update(set, groupPeers);
+      refreshTrust(conf);
       Set<RaftPeerId> want = new HashSet<>();
-      current().members().forEach(m -> want.add(m.peerId()));
-      var conf = division.getRaftConf();
+      set.members().forEach(m -> want.add(m.peerId()));
       Set<RaftPeerId> have = new HashSet<>();
       conf.getCurrentPeers().forEach(p -> have.add(p.getId()));
       if (have.equals(want) && conf.getPreviousPeers().isEmpty()) {
+        checkedConf = conf; // in step: nothing to compare until either changes
+        checkedSet = set;
+        return;
+      }
+      if (reconfiguring.get() || !isLeader()) {
         return;
       }
       if (!conf.getPreviousPeers().isEmpty()) {
@@ -831,56 +862,189 @@ public final class RaftChain implements Chain {
   // ------------------------------------------------------------------ this node's view of the group
 
   /**
-   * Reads this node's view of the group every 10 ms: the leader it knows (waking held proposals
-   * when one appears), leader changes, and the etcdraft gauges.
+   * The watcher's tick, on the timer's thread: the leader this node knows, the block gauges, the
+   * leader's batch timer, and every {@link #GROUP_WATCH} the rest ({@link #watchGroup}). Every
+   * 10 ms while anything is under way (a pending batch, envelopes queued or proposed, no leader
+   * known); idle, every {@link #idleTick}. A wake-up is what an idle node pays for (about 0.1 ms
+   * of CPU each on the 2-core machine of docs/performance.md, "Idle Raft nodes"), and a new
+   * leader needs no tick: Ratis's leader-change event wakes the watcher ({@link #leaderNotified}).
    */
-  private void watch() {
+  private void tick() {
     try {
-      RaftServer.Division current = division;
-      if (current == null) {
-        current = node.division(group.getGroupId());
-        if (current == null) {
-          return;
+      watchLeader();
+      showHeights();
+      checkBatchTimeout();
+      long now = System.nanoTime();
+      if (now - lastGroupWatchNanos >= GROUP_WATCH.toNanos()) {
+        lastGroupWatchNanos = now;
+        watchGroup();
+      }
+    } finally {
+      long delay = BUSY_TICK.toMillis();
+      try {
+        if (!busy()) {
+          delay = idleTick().toMillis();
         }
-        division = current;
+      } catch (RuntimeException e) {
+        log.warn("Raft chain for channel {}: watcher: {}", channelId, e.toString());
+      }
+      try {
+        timer.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // stopped
+      }
+    }
+  }
+
+  /** Whether anything is under way that the 10 ms tick serves: a batch to time, a leader to find, a proposal. */
+  private boolean busy() {
+    return leader == null || pendingEnvelopes() > 0 || queue.queued() > 0
+        || inflight.availablePermits() < node.settings().maxInflightEntries();
+  }
+
+  /**
+   * The idle tick: 100 ms, or a quarter of the BatchTimeout when that is shorter, so that the
+   * first envelope of a batch (applied while idle) is timed late by at most that much.
+   */
+  private Duration idleTick() {
+    Duration quarter = Duration.ofMillis(100);
+    try {
+      quarter = support.config().orderer().orElseThrow().batchTimeout().duration().dividedBy(4);
+    } catch (RuntimeException e) {
+      // no orderer config: the default
+    }
+    if (quarter.compareTo(BUSY_TICK) < 0) {
+      return BUSY_TICK;
+    }
+    return quarter.compareTo(IDLE_TICK) < 0 ? quarter : IDLE_TICK;
+  }
+
+  /**
+   * Ratis's event: this node learned of a new leader ({@code StateMachine.EventApi.notifyLeaderChanged},
+   * on a Ratis thread). Ratis calls it just before it records the leader, so the watcher reads
+   * it a millisecond later; a leader lost has no event and is seen by the tick (every 10 ms once
+   * no leader is known, at most {@link #IDLE_TICK} after the loss).
+   */
+  private void leaderNotified() {
+    ScheduledExecutorService t = timer;
+    if (t == null || halting) {
+      return;
+    }
+    try {
+      t.schedule(this::watchLeader, 1, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // stopped
+    }
+  }
+
+  /** This node's Ratis division of the group, once it exists (looked up once). */
+  private RaftServer.Division division() {
+    RaftServer.Division current = division;
+    if (current == null) {
+      current = node.division(group.getGroupId());
+      division = current;
+    }
+    return current;
+  }
+
+  /**
+   * Reads the leader this node knows (at each tick, and after Ratis's leader-change event) and
+   * acts on a change: wakes the proposals held for a leader, counts and logs the change, sends the
+   * proposals under way again. Two volatile reads when nothing changed: the reads that allocate
+   * (Ratis's role info) are in {@link #watchGroup}.
+   */
+  private void watchLeader() {
+    try {
+      RaftServer.Division current = division();
+      if (current == null) {
+        return;
       }
       DivisionInfo info = current.getInfo();
       RaftPeerId now = info.isAlive() ? info.getLeaderId() : null;
       RaftPeerId before = leader;
-      if (!Objects.equals(now, before)) {
-        // Fabric counts every change of the leader it knows, to none included (etcdraft/chain.go, run).
-        metrics.leaderChanged();
-        if (now == null) {
-          leaderlessSinceNanos = System.nanoTime();
-          log.info("Raft chain for channel {}: no leader (was {})", channelId, before);
-        } else {
-          log.info("Raft chain for channel {}: leader is {}{}", channelId, now,
-              now.equals(node.id()) ? " (this node)" : "");
-        }
-        leader = now;
-        if (now != null) {
-          synchronized (leaderSignal) {
-            leaderSignal.notifyAll();
-          }
-          RaftPeerId previous = lastLeader;
-          lastLeader = now;
-          if (previous != null && !previous.equals(now)) {
-            resendInFlight(previous, now);
-          }
-        }
+      if (Objects.equals(now, before)) {
+        return;
       }
+      // Fabric counts every change of the leader it knows, to none included (etcdraft/chain.go, run).
+      metrics.leaderChanged();
+      if (now == null) {
+        leaderlessSinceNanos = System.nanoTime();
+        log.info("Raft chain for channel {}: no leader (was {})", channelId, before);
+      } else {
+        log.info("Raft chain for channel {}: leader is {}{}", channelId, now,
+            now.equals(node.id()) ? " (this node)" : "");
+      }
+      leader = now;
       boolean leading = now != null && now.equals(node.id());
+      shownLeading = leading;
       metrics.isLeader(leading);
-      metrics.clusterSize(current().members().size()); // config blocks change the set
-      activeNodeCount = activeNodeCount(info, leading);
-      metrics.activeNodes(activeNodeCount);
-      metrics.committedBlockNumber(support.height() - 1);
-      long snapshotBlock = snapshotBlockNumber();
-      if (snapshotBlock >= 0) {
-        metrics.snapshotBlockNumber(snapshotBlock);
+      if (now != null) {
+        synchronized (leaderSignal) {
+          leaderSignal.notifyAll();
+        }
+        RaftPeerId previous = lastLeader;
+        lastLeader = now;
+        if (previous != null && !previous.equals(now)) {
+          resendInFlight(previous, now);
+        }
+        if (!leading) {
+          askLeaderNow();
+        }
       }
     } catch (RuntimeException e) {
       log.warn("Raft chain for channel {}: watching the Raft group: {}", channelId, e.toString());
+    }
+  }
+
+  /**
+   * Every 200 ms: the etcdraft gauges (each set when its value changed), the count of active
+   * nodes (from Ratis's role info, which is built afresh at each read), and the membership check.
+   */
+  private void watchGroup() {
+    try {
+      RaftServer.Division current = division();
+      if (current != null) {
+        RaftPeerId now = leader;
+        boolean leading = now != null && now.equals(node.id());
+        if (leading != shownLeading) {
+          shownLeading = leading;
+          metrics.isLeader(leading);
+        }
+        int size = current().members().size(); // config blocks change the set
+        if (size != shownClusterSize) {
+          shownClusterSize = size;
+          metrics.clusterSize(size);
+        }
+        activeNodeCount = activeNodeCount(current.getInfo(), leading);
+        if (activeNodeCount != shownActiveNodes) {
+          shownActiveNodes = activeNodeCount;
+          metrics.activeNodes(activeNodeCount);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("Raft chain for channel {}: watching the Raft group: {}", channelId, e.toString());
+    }
+    reconcileMembership();
+  }
+
+  /**
+   * The committed and snapshot block gauges, when they changed: at every tick, since tools wait on
+   * the committed block number (bench/raft-cluster times a restarted node's catch-up by it).
+   */
+  private void showHeights() {
+    try {
+      long committed = support.height() - 1;
+      if (committed != shownCommitted) {
+        shownCommitted = committed;
+        metrics.committedBlockNumber(committed);
+      }
+      long snapshotBlock = snapshotBlockNumber();
+      if (snapshotBlock >= 0 && snapshotBlock != shownSnapshotBlock) {
+        shownSnapshotBlock = snapshotBlock;
+        metrics.snapshotBlockNumber(snapshotBlock);
+      }
+    } catch (RuntimeException e) {
+      log.warn("Raft chain for channel {}: block gauges: {}", channelId, e.toString());
     }
   }
 
@@ -920,7 +1084,7 @@ public final class RaftChain implements Chain {
    * The consenters this node knows to be reachable, itself included. A leader counts the
    * followers that answered within the election timeout's upper bound (Ratis's own test before it
    * steps down for lost heartbeats). A follower that heard from the leader within that time
-   * reports the leader's own count (asked every 500 ms; itself and the leader until the first
+   * reports the leader's own count (asked at {@link #leaderAskInterval}; itself and the leader until the first
    * answer), as Fabric's followers do. Without a leader, a node counts itself.
    */
   private int activeNodeCount(DivisionInfo info, boolean leading) {
@@ -940,7 +1104,8 @@ public final class RaftChain implements Chain {
   /**
    * A follower asks the leader for its role (Ratis's group info) and keeps the leader's count of
    * active nodes, as Fabric's followers take it from the leader's heartbeats (etcdraft/chain.go,
-   * ActiveNodes in the ClusterMetadata the leader sends). Every 500 ms, on its own thread.
+   * ActiveNodes in the ClusterMetadata the leader sends). On its own thread: when this node learns
+   * of a new leader, and every {@link #leaderAskInterval}.
    */
   private void askLeaderForActiveNodes() {
     RaftPeerId current = leader;
@@ -962,6 +1127,32 @@ public final class RaftChain implements Chain {
       leaderActiveNodes = 0;
       log.debug("Raft chain for channel {}: asking leader {} for its followers: {}", channelId, current, e.toString());
     }
+  }
+
+  /** Asks the leader this node just learned of for its active nodes, without waiting for the next ask. */
+  private void askLeaderNow() {
+    ScheduledExecutorService view = leaderView;
+    if (view == null || halting) {
+      return;
+    }
+    try {
+      view.execute(this::askLeaderForActiveNodes);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // stopping: nothing to ask
+    }
+  }
+
+  /**
+   * How often a follower asks the leader for its active nodes: as often as Ratis's leader sends
+   * heartbeats to an idle follower (half the minimum election timeout, see {@link RaftTiming}),
+   * as Fabric's followers learn them from each heartbeat, and at least every 500 ms. With
+   * Fabric's Options (TickInterval 500 ms, ElectionTick 10) that is every 2.5 s: the answer is
+   * still well within the election timeout's upper bound (10 s) that {@link #activeNodes} accepts.
+   */
+  private Duration leaderAskInterval() {
+    RaftTiming applied = node.timing();
+    Duration heartbeat = (applied != null ? applied : timing).ratisHeartbeat();
+    return heartbeat.compareTo(Duration.ofMillis(500)) > 0 ? heartbeat : Duration.ofMillis(500);
   }
 
   /** A leader's count: itself and the followers that answered within the election timeout's upper bound. */

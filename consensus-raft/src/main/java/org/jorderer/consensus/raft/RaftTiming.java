@@ -87,6 +87,14 @@ record RaftTiming(Duration electionTimeoutMin, Duration electionTimeoutMax, Dura
     return new RaftTiming(election, election.multipliedBy(2), heartbeat, inflight, source);
   }
 
+  /**
+   * How often Ratis's leader sends a heartbeat to an idle follower: half the minimum election
+   * timeout (Ratis 3.3.0's {@code LogAppender.getHeartbeatWaitTimeMs}); 2.5 s with Fabric's Options.
+   */
+  Duration ratisHeartbeat() {
+    return electionTimeoutMin.dividedBy(2);
+  }
+
   @Override
   public String toString() {
     return "election timeout " + electionTimeoutMin.toMillis() + "-" + electionTimeoutMax.toMillis() + " ms from "

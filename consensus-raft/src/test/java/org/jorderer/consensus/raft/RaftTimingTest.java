@@ -20,6 +20,8 @@ class RaftTimingTest {
     assertThat(timing.electionTimeoutMax()).isEqualTo(Duration.ofSeconds(10));
     assertThat(timing.heartbeat()).isEqualTo(Duration.ofMillis(500));
     assertThat(timing.maxInflightAppends()).isEqualTo(5);
+    // What Ratis beats at, and how often an idle follower asks the leader for its active nodes.
+    assertThat(timing.ratisHeartbeat()).isEqualTo(Duration.ofMillis(2500));
   }
 
   @Test
