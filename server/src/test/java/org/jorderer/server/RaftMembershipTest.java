@@ -68,18 +68,8 @@ class RaftMembershipTest {
 
   @Test
   void followerAddedBecomesConsenterRemovedConsenterFollowsAndTwoChangesAreRefused() throws Exception {
-    prepare(4);
-    Block genesis = genesis(consenters.subList(0, 3));
-    for (int i = 0; i < 4; i++) {
-      start(i);
-    }
-    for (int i = 0; i < 3; i++) {
-      nodes.get(i).channels().create(genesis);
-    }
-    // Node 3 is not in the genesis block's consenter set: it follows the channel (Fabric's registrar).
-    nodes.get(3).channels().join(genesis);
+    threeConsentersAndAFollower();
     assertThat(info(0)).contains("\"consensusRelation\":\"consenter\",\"status\":\"active\"");
-    await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
 
     traffic.broadcast(0, 3);
     traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
@@ -180,16 +170,7 @@ class RaftMembershipTest {
    */
   @Test
   void anAddedConsenterWhoseChainCannotStartTriesAgainAndOrders() throws Exception {
-    prepare(4);
-    Block genesis = genesis(consenters.subList(0, 3));
-    for (int i = 0; i < 4; i++) {
-      start(i);
-    }
-    for (int i = 0; i < 3; i++) {
-      nodes.get(i).channels().create(genesis);
-    }
-    nodes.get(3).channels().join(genesis);
-    await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
+    threeConsentersAndAFollower();
     traffic.broadcast(0, 2);
     traffic.awaitEnvelopes(List.of(0, 1, 2, 3));
 
@@ -302,6 +283,23 @@ class RaftMembershipTest {
     // start appends: move the new node back to its index
     nodes.add(i, nodes.remove(nodes.size() - 1));
     connections.add(i, connections.remove(connections.size() - 1));
+  }
+
+  /**
+   * Four nodes: 0-2 the genesis block's consenters, 3 joined with the same block but not in its
+   * consenter set, so it follows the channel (Fabric's registrar); returns once it does.
+   */
+  private void threeConsentersAndAFollower() throws Exception {
+    prepare(4);
+    Block genesis = genesis(consenters.subList(0, 3));
+    for (int i = 0; i < 4; i++) {
+      start(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      nodes.get(i).channels().create(genesis);
+    }
+    nodes.get(3).channels().join(genesis);
+    await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
   }
 
   private Block lastBlock(int i) {
