@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * resolves as before. A connection that fails is resolved again, and Ratis makes a new one after
  * a failed call, so a peer that moved is reached at its new address.
  *
- * <p>One registry for the JVM, as gRPC's is: nodes run in one JVM in tests share it, which is
- * right since they read the same config blocks.
+ * <p>One registry for the JVM, as gRPC's is: nodes run in one JVM in tests share it. They read the
+ * same config blocks, but not at the same time, so each node's view of a channel is kept apart and
+ * only a change within one view moves a peer ({@link #update}).
  */
 final class PeerAddresses extends NameResolverProvider {
   private static final Logger log = LoggerFactory.getLogger(PeerAddresses.class);
@@ -46,7 +47,7 @@ final class PeerAddresses extends NameResolverProvider {
   private static final Map<String, RaftPeerId> KNOWN = new ConcurrentHashMap<>();
   /** Each peer's address now: the one its channels' configs changed to last. */
   private static final Map<RaftPeerId, String> CURRENT = new ConcurrentHashMap<>();
-  /** Each channel's own address of each peer, as its latest config block names it. */
+  /** Each node's view of each channel ("channel/node"): each peer's address as its latest config block names it. */
   private static final Map<String, Map<RaftPeerId, String>> BY_CHANNEL = new ConcurrentHashMap<>();
 
   /** Registers the resolver with Ratis's gRPC, once per JVM, before Ratis makes any connection. */
@@ -57,11 +58,18 @@ final class PeerAddresses extends NameResolverProvider {
   }
 
   /**
-   * Learns where the members of {@code consenters} (a channel's latest config) are, and which
-   * addresses the Ratis group's configuration ({@code groupPeers}) still names them by.
+   * Learns where the members of {@code consenters} (a channel's latest config as node
+   * {@code viewer} holds it) are, and which addresses the Ratis group's configuration
+   * ({@code groupPeers}) still names them by.
+   *
+   * <p>Only a change in one node's own view of a channel moves a peer: the first view a node
+   * reports never overrides what is known. A node that restarts behind the others (its ledger
+   * still at an older config) would otherwise move a peer back to its old address; in one JVM
+   * (tests) that sent the leader's connections to a port nobody listened on any more.
    */
-  static void update(ConsenterSet consenters, Collection<RaftPeer> groupPeers) {
-    Map<RaftPeerId, String> channel = BY_CHANNEL.computeIfAbsent(consenters.channelId(), c -> new ConcurrentHashMap<>());
+  static void update(RaftPeerId viewer, ConsenterSet consenters, Collection<RaftPeer> groupPeers) {
+    Map<RaftPeerId, String> channel = BY_CHANNEL.computeIfAbsent(consenters.channelId() + "/" + viewer,
+        c -> new ConcurrentHashMap<>());
     for (ConsenterSet.Member member : consenters.members()) {
       String before = channel.put(member.peerId(), member.address());
       // Channels may disagree on a node's address while an update has reached only some of them:

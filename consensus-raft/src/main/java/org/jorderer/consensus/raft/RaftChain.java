@@ -343,7 +343,7 @@ public final class RaftChain implements Chain {
           this::leaderNotified));
       node.trust(consenters, support.config());
       trustedSequence = support.config().sequence();
-      PeerAddresses.update(consenters, List.of()); // before Ratis dials anyone
+      PeerAddresses.update(node.id(), consenters, List.of()); // before Ratis dials anyone
       boolean created;
       try {
         created = node.join(group, timing);
@@ -539,7 +539,7 @@ public final class RaftChain implements Chain {
       }
       List<RaftPeer> groupPeers = new ArrayList<>(conf.getCurrentPeers());
       groupPeers.addAll(conf.getPreviousPeers());
-      PeerAddresses.update(set, groupPeers);
+      PeerAddresses.update(node.id(), set, groupPeers);
       refreshTrust(conf);
       Set<RaftPeerId> want = new HashSet<>();
       set.members().forEach(m -> want.add(m.peerId()));
