@@ -142,8 +142,8 @@ class ClusterSecurityTest {
         .pull(CHANNEL, genesis, config, to, b -> {})).hasMessageContaining("could not pull blocks 1 to " + to);
   }
 
-  @Test
-  void aConsenterRemovedByAConfigUpdateIsRefusedOnTheClusterPortFromThenOn() throws Exception {
+  /** Three consenters of the channel from its genesis block, each holding two envelopes ordered. */
+  private void threeConsentersOrdering() throws Exception {
     prepare(3);
     Block genesis = genesis(consenters, clientPorts);
     for (int i = 0; i < 3; i++) {
@@ -152,6 +152,11 @@ class ClusterSecurityTest {
     }
     traffic.broadcast(0, 2);
     traffic.awaitEnvelopes(List.of(0, 1, 2));
+  }
+
+  @Test
+  void aConsenterRemovedByAConfigUpdateIsRefusedOnTheClusterPortFromThenOn() throws Exception {
+    threeConsentersOrdering();
     List<String> refusals = captureRefusals();
     // The control: node 2's cluster client certificate is accepted by node 0 while node 2 is a consenter.
     listGroups(0, 2);
@@ -177,14 +182,7 @@ class ClusterSecurityTest {
 
   @Test
   void aConsenterThatMovedToAnotherPortIsReachedThere() throws Exception {
-    prepare(3);
-    Block genesis = genesis(consenters, clientPorts);
-    for (int i = 0; i < 3; i++) {
-      start(i);
-      nodes.get(i).channels().create(genesis);
-    }
-    traffic.broadcast(0, 2);
-    traffic.awaitEnvelopes(List.of(0, 1, 2));
+    threeConsentersOrdering();
 
     // Node 2 stops; a config update gives its cluster listener another port (same certificates).
     close(2);
