@@ -100,7 +100,14 @@ public final class DeliverBlockSource implements BlockSource {
   public void pull(String channelId, Block last, ChannelConfig config, long to, Consumer<Block> accept)
       throws InterruptedException {
     PulledBlockVerifier verifier = new PulledBlockVerifier(channelId, last, config, signer.crypto());
-    BlockPuller puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock, tls);
+    // One puller for the whole pull: its connections are kept from the probes to the pulls
+    try (BlockPuller puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock, tls)) {
+      pull(channelId, verifier, puller, to, accept);
+    }
+  }
+
+  private void pull(String channelId, PulledBlockVerifier verifier, BlockPuller puller, long to, Consumer<Block> accept)
+      throws InterruptedException {
     String lastFailure = "the channel config names no orderer endpoint";
     for (int round = 0; round < ROUNDS && verifier.next() <= to; round++) {
       List<BlockPuller.Endpoint> endpoints = new ArrayList<>();
