@@ -16,8 +16,12 @@ import org.hyperledger.fabric.protos.common.Block;
 final class PulledBlockBatch implements Consumer<Block> {
   /** A group is written once it holds this many blocks... */
   static final int MAX_BLOCKS = 64;
-  /** ...or this many bytes, whichever comes first (bounded memory for blocks of up to 100 MB). */
-  static final long MAX_BYTES = 32L << 20;
+  /**
+   * ...or this many bytes, whichever comes first. Small enough that a group does not outgrow the
+   * young generation of bin/jorderer's small default heap (a group held until its write is live
+   * data the collector copies), large enough that the fsyncs are few: 16 blocks of 0.5 MB.
+   */
+  static final long MAX_BYTES = 8L << 20;
 
   private final Consumer<List<Block>> append;
   private final List<Block> pending = new ArrayList<>();

@@ -116,7 +116,10 @@ final class BlockPuller implements AutoCloseable {
   /** Streams from {@code start} until a block numbered {@code to} or above arrives (to: -1 for no end). */
   private void stream(Endpoint endpoint, org.hyperledger.fabric.protos.orderer.SeekPosition start, long to,
       Duration idle, BooleanSupplier running, Consumer<Block> accept) throws InterruptedException {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>(64);
+    // Blocks received and not yet taken: enough to keep the stream going while one is verified and
+    // written, few enough that the collector does not copy tens of MB of waiting blocks at each
+    // young collection of a small heap (64 before; docs/raft.md, "Snapshots and onboarding").
+    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>(16);
     ManagedChannel channel = connection(endpoint);
     boolean failed = true;
     io.grpc.stub.ClientCallStreamObserver<Envelope> call = null;
