@@ -39,7 +39,17 @@ final class ChannelCommand {
       description = "The orderer's admin endpoint (default: ${DEFAULT-VALUE}).")
   InetSocketAddress admin;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  // Made on first use: picocli makes every command object for each run, `start` included, and a
+  // client's default SSLContext (the JDK's CA certificates read and parsed) cost about 0.5 s of a
+  // node's start (docs/performance.md, "Raft catch-up after a restart").
+  private HttpClient http;
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+    return http;
+  }
 
   private URI uri(String path) {
     return URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/participation/v1/channels" + path);
@@ -77,7 +87,7 @@ final class ChannelCommand {
           .header("Content-Type", "multipart/form-data; boundary=" + boundary)
           .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
           .build();
-      return parent.report(spec, parent.http.send(request, HttpResponse.BodyHandlers.ofString()), 201);
+      return parent.report(spec, parent.http().send(request, HttpResponse.BodyHandlers.ofString()), 201);
     }
   }
 
@@ -92,7 +102,7 @@ final class ChannelCommand {
     @Override
     public Integer call() throws IOException, InterruptedException {
       HttpRequest request = HttpRequest.newBuilder(parent.uri(channelId == null ? "" : "/" + channelId)).GET().build();
-      return parent.report(spec, parent.http.send(request, HttpResponse.BodyHandlers.ofString()), 200);
+      return parent.report(spec, parent.http().send(request, HttpResponse.BodyHandlers.ofString()), 200);
     }
   }
 
@@ -108,7 +118,7 @@ final class ChannelCommand {
     @Override
     public Integer call() throws IOException, InterruptedException {
       HttpRequest request = HttpRequest.newBuilder(parent.uri("/" + channelId)).DELETE().build();
-      return parent.report(spec, parent.http.send(request, HttpResponse.BodyHandlers.ofString()), 204);
+      return parent.report(spec, parent.http().send(request, HttpResponse.BodyHandlers.ofString()), 204);
     }
   }
 }

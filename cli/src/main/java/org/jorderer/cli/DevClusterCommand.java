@@ -124,7 +124,9 @@ final class DevClusterCommand implements Callable<Integer> {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("-X") && !arg.startsWith("-Xrunjdwp") && !arg.startsWith("-Xdebug")) {
+      // A class archive this JVM maps is shared; one it dumps at exit is its own (bin/jorderer).
+      if (arg.startsWith("-X") && !arg.startsWith("-Xrunjdwp") && !arg.startsWith("-Xdebug")
+          && !arg.startsWith("-XX:ArchiveClassesAtExit")) {
         command.add(arg);
       }
     }

@@ -118,6 +118,7 @@ final class StartCommand implements Callable<Integer> {
         settings.listen().getHostString(), orderer.port(), orderer.adminPort(), orderer.operationsPort(),
         settings.mspId(), settings.ledgerDir().toAbsolutePath(), channels.length() == 0 ? "none" : channels, raft);
     System.out.flush();
+    markClassArchiveTrained();
     if (onStarted != null) {
       onStarted.accept(orderer);
     }
@@ -128,5 +129,24 @@ final class StartCommand implements Callable<Integer> {
       // the hook is running and closes the node
     }
     return 0;
+  }
+
+  /**
+   * bin/jorderer runs a node without a usable class-data archive with
+   * {@code -XX:ArchiveClassesAtExit} and this property naming a marker file; it keeps the archive
+   * dumped at exit only when the marker exists, so an archive of a start that failed early (a few
+   * classes, not Raft's or gRPC's) never becomes the one every later start maps (docs/performance.md,
+   * "Raft catch-up after a restart").
+   */
+  private static void markClassArchiveTrained() {
+    String marker = System.getProperty("jorderer.classArchive.servedMarker");
+    if (marker == null || marker.isEmpty()) {
+      return;
+    }
+    try {
+      java.nio.file.Files.write(Path.of(marker), new byte[0]);
+    } catch (java.io.IOException | RuntimeException e) {
+      log.debug("Cannot write the class archive's marker {}: {}", marker, e.toString());
+    }
   }
 }

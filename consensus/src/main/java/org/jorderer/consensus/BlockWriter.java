@@ -2,6 +2,7 @@ package org.jorderer.consensus;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.hyperledger.fabric.protos.common.Block;
@@ -160,6 +161,41 @@ public final class BlockWriter {
     metrics.height(ledger.height());
   }
 
+  /**
+   * As {@link #appendPulled(Block)} for consecutive pulled blocks, in order. Each run of blocks
+   * between config blocks goes to the ledger as one group commit (one fsync for the run, as
+   * {@link BlockStore#appendAll} writes it): a node catching up on a hundred blocks fsynced each
+   * one before (docs/raft.md, "Snapshots and onboarding"). When it returns every block is
+   * durable, as after one call per block; a config block is appended on its own, after the
+   * blocks before it, so the config switch happens at the same block as before.
+   */
+  public void appendPulled(List<Block> pulled) {
+    List<byte[]> run = new ArrayList<>();
+    long first = -1;
+    for (Block block : pulled) {
+      if (isConfigBlock(block)) {
+        appendPulledRun(run, first);
+        run.clear();
+        appendPulled(block);
+        continue;
+      }
+      if (run.isEmpty()) {
+        first = block.getHeader().getNumber();
+      }
+      run.add(block.toByteArray());
+    }
+    appendPulledRun(run, first);
+  }
+
+  private void appendPulledRun(List<byte[]> run, long first) {
+    if (run.isEmpty()) {
+      return;
+    }
+    appendRetrying(run, first, -1);
+    blocks = null; // the builder starts again from the ledger's new last block
+    metrics.height(ledger.height());
+  }
+
   private static boolean isConfigBlock(Block block) {
     try {
       return org.jorderer.channel.block.BlockMetadataReader.lastConfigIndex(block) == block.getHeader().getNumber();
@@ -206,18 +242,27 @@ public final class BlockWriter {
   }
 
   private void appendRetrying(Block signed) {
-    long number = signed.getHeader().getNumber();
+    appendRetrying(List.of(signed.toByteArray()), signed.getHeader().getNumber(), signed.getData().getDataCount());
+  }
+
+  /** Appends {@code serialized}, blocks {@code number} on, in one group commit; envelopes: -1 when not counted. */
+  private void appendRetrying(List<byte[]> serialized, long number, int envelopes) {
     long backoffMillis = FIRST_RETRY_MILLIS;
     boolean failedBefore = false;
     while (true) {
       try {
-        ledger.append(signed);
+        ledger.appendAll(serialized);
         break;
       } catch (AppendUndoneException e) {
         String why = rootMessage(e);
         if (stall == null || !stall.awaitRetry(why, number, backoffMillis)) {
-          log.error("[channel: {}] Stopping with block {} ({} envelopes) not written: {}", channelId, number,
-              signed.getData().getDataCount(), why);
+          if (envelopes >= 0) {
+            log.error("[channel: {}] Stopping with block {} ({} envelopes) not written: {}", channelId, number,
+                envelopes, why);
+          } else {
+            log.error("[channel: {}] Stopping with pulled blocks {} to {} not written: {}", channelId, number,
+                number + serialized.size() - 1, why);
+          }
           throw e;
         }
         failedBefore = true;

@@ -128,6 +128,11 @@ public final class ConsenterSupport {
     writer.appendPulled(block);
   }
 
+  /** See {@link BlockWriter#appendPulled(java.util.List)}. */
+  public void appendPulled(java.util.List<Block> blocks) {
+    writer.appendPulled(blocks);
+  }
+
   /** See {@link BlockWriter#writeConfigBlock}. */
   public ChannelConfig writeConfigBlock(Block block, ByteString consenterMetadata) {
     return writer.writeConfigBlock(block, consenterMetadata);

@@ -154,7 +154,20 @@ final class ChannelOrdering {
       return;
     }
     log.info("[channel: {}] Pulling blocks {} to {} from the channel's orderers", channelId, height, nextBlock - 1);
-    source.pull(channelId, support.block(height - 1), support.config(), nextBlock - 1, support::appendPulled);
+    // Verified blocks are written in groups, one fsync each (PulledBlockBatch); those verified
+    // before a failure are kept too, so the next attempt goes on after them.
+    PulledBlockBatch batch = new PulledBlockBatch(support::appendPulled);
+    try {
+      source.pull(channelId, support.block(height - 1), support.config(), nextBlock - 1, batch);
+    } catch (RuntimeException | InterruptedException e) {
+      try {
+        batch.flush();
+      } catch (RuntimeException writeFailure) {
+        e.addSuppressed(writeFailure);
+      }
+      throw e;
+    }
+    batch.flush();
   }
 
   /** The index of the first entry this ordering applied, or -1 before the first. */

@@ -393,6 +393,13 @@ final class RatisNode {
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, 1);
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+    // A follower the leader cannot reach is tried again after each failure, 10 times at once, then
+    // at the channel's heartbeat interval (TickInterval × HeartbeatTick, 500 ms with Fabric's
+    // Options), as etcdraft keeps sending to it. Ratis's default backs off to 1 s and then 5 s
+    // per failure, so a node restarting after a minute waited up to 5 s more for the leader's
+    // first message before it could catch up (docs/raft.md, "Snapshots and onboarding").
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p,
+        "1ms,10, " + Math.max(1, timing.heartbeat().toMillis()) + "ms," + Integer.MAX_VALUE);
     // Ratis purges closed segments only: segments of a few entries' size let a snapshot free most
     // of the log behind it (4 MiB with 1 MiB entries, against Fabric's 16 MB snapshot interval).
     long segment = Math.max(64L << 10, 4L * settings.maxEntryBytes());

@@ -189,6 +189,53 @@ class ChannelOrderingTest {
   }
 
   @Test
+  void pulledBlocksAreWrittenInGroupsAndThoseHandedOverBeforeAFailureAreKept() throws Exception {
+    try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 2);
+        BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
+        BlockStore behind = BlockStore.open(dir.resolve("behind"), LedgerOptions.defaults())) {
+      ConsenterSupport support = cluster.support(ledger);
+      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
+          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
+      List<Envelope> sent = new ArrayList<>();
+      for (int i = 0; i < 2 * (PulledBlockBatch.MAX_BLOCKS + 20); i++) {
+        sent.add(cluster.envelope("tx " + i));
+      }
+      new ChannelOrdering(support, consenters, 1, e -> {}).apply(3, "c#1", envelopes(sent));
+      long height = ledger.height();
+      assertThat(height).isEqualTo(PulledBlockBatch.MAX_BLOCKS + 21);
+
+      ConsenterSupport behindSupport = cluster.support(behind);
+      ChannelOrdering catchingUp = new ChannelOrdering(behindSupport, consenters, 1, e -> {});
+      // The first source hands over 70 blocks (one full group and part of the next), then fails:
+      // all 70 are in the ledger, so the next pull starts after them.
+      long failAfter = PulledBlockBatch.MAX_BLOCKS + 6;
+      BlockSource failing = (channel, last, config, to, accept) -> {
+        for (long n = last.getHeader().getNumber() + 1; n <= failAfter; n++) {
+          accept.accept(ledger.readBlock(n));
+        }
+        throw new IllegalStateException("the orderer went away");
+      };
+      assertThatThrownBy(() -> catchingUp.pullBlocks(height, failing)).hasMessageContaining("went away");
+      assertThat(behind.height()).isEqualTo(failAfter + 1);
+
+      List<Long> asked = new ArrayList<>();
+      BlockSource rest = (channel, last, config, to, accept) -> {
+        asked.add(last.getHeader().getNumber() + 1);
+        for (long n = last.getHeader().getNumber() + 1; n <= to; n++) {
+          accept.accept(ledger.readBlock(n));
+        }
+      };
+      catchingUp.pullBlocks(height, rest);
+      assertThat(asked).containsExactly(failAfter + 1);
+      assertThat(behind.height()).isEqualTo(height);
+      for (long n = 0; n < height; n++) {
+        assertThat(behind.readBlock(n)).isEqualTo(ledger.readBlock(n));
+      }
+      assertThat(behind.lastHeaderHash()).isEqualTo(ledger.lastHeaderHash());
+    }
+  }
+
+  @Test
   void aStoppedChainsFailureIsRecognizedInTheTextRatisSendsToTheClient() {
     // Ratis sends a state machine's failure to the client as the cause's class name and message.
     var sent = new ChannelOrdering.ChainStopped("mychannel");

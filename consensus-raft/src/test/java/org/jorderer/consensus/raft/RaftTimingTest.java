@@ -42,6 +42,24 @@ class RaftTimingTest {
   }
 
   @Test
+  void theLeaderTriesAFollowerItCannotReachAgainAtTheChannelsHeartbeatInterval() {
+    RaftTiming timing = RaftTiming.of("ch", EtcdRaftProfile.defaultOptions(), NODE);
+    var properties = RatisNode.properties(NODE, timing);
+    var policy = org.apache.ratis.retry.RetryPolicy.parse(
+        org.apache.ratis.server.RaftServerConfigKeys.Log.Appender.retryPolicy(properties), "retry");
+    // Ratis's appender sleeps this long after a failed append (GrpcLogAppender.sleepForErrors);
+    // its default grows to 5 s, Fabric's etcdraft sends every HeartbeatTick (500 ms here).
+    java.util.function.IntFunction<Long> sleepAfter = failures -> policy.handleAttemptFailure(() -> failures)
+        .getSleepTime().toLong(java.util.concurrent.TimeUnit.MILLISECONDS);
+    assertThat(sleepAfter.apply(1)).isLessThanOrEqualTo(1);
+    for (int failures : new int[] {11, 40, 100_000}) {
+      assertThat(policy.handleAttemptFailure(() -> failures).shouldRetry()).isTrue();
+      // MultipleLinearRandomRetry draws each sleep between half and one and a half times its figure.
+      assertThat(sleepAfter.apply(failures)).isBetween(250L, 750L);
+    }
+  }
+
+  @Test
   void theNodesTickIntervalOverrideReplacesTheChannels() {
     Options options = EtcdRaftProfile.defaultOptions().toBuilder().setElectionTick(20).setHeartbeatTick(2).build();
 

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * this node (Fabric's {@code BlockPuller} in orderer/common/cluster/deliver.go). What it hands over
  * is not yet checked: callers pass each block through a {@link PulledBlockVerifier} first.
  */
-final class BlockPuller {
+final class BlockPuller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BlockPuller.class);
 
   /**
@@ -63,7 +63,13 @@ final class BlockPuller {
   private final SignedEnvelopes requests;
   private final Clock clock;
   private final OrdererClientTls tls;
-  private volatile ManagedChannel connection;
+  // One connection per orderer, kept from the probe for its newest block to the pull that follows
+  // and from one pull to the next, as Fabric's BlockPuller keeps its gRPC connection: each new one
+  // cost a TCP and, across orderers, a TLS handshake (docs/raft.md, "Snapshots and onboarding").
+  // A connection whose stream failed is dropped, so the next attempt dials afresh.
+  private final java.util.concurrent.ConcurrentHashMap<String, ManagedChannel> connections =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean cancelled;
 
   /**
    * @param clock stamps the Deliver requests (the node's clock)
@@ -110,18 +116,13 @@ final class BlockPuller {
   /** Streams from {@code start} until a block numbered {@code to} or above arrives (to: -1 for no end). */
   private void stream(Endpoint endpoint, org.hyperledger.fabric.protos.orderer.SeekPosition start, long to,
       Duration idle, BooleanSupplier running, Consumer<Block> accept) throws InterruptedException {
-    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>(64);
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(endpoint.address())
-        .maxInboundMessageSize(Integer.MAX_VALUE);
-    if (tls == null) {
-      builder.usePlaintext();
-    } else if (endpoint.tlsRoots().isEmpty()) {
-      throw new IllegalStateException(endpoint + ": its orderer organization has no TLS root CA to check it by");
-    } else {
-      builder.sslContext(tls.context(endpoint.tlsRoots()));
-    }
-    ManagedChannel channel = builder.build();
-    connection = channel;
+    // Blocks received and not yet taken: enough to keep the stream going while one is verified and
+    // written, few enough that the collector does not copy tens of MB of waiting blocks at each
+    // young collection of a small heap (64 before; docs/raft.md, "Snapshots and onboarding").
+    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>(16);
+    ManagedChannel channel = connection(endpoint);
+    boolean failed = true;
+    io.grpc.stub.ClientCallStreamObserver<Envelope> call = null;
     try {
       StreamObserver<Envelope> stream = AtomicBroadcastGrpc.newStub(channel).deliver(new StreamObserver<>() {
         @Override
@@ -139,6 +140,7 @@ final class BlockPuller {
           putQuietly(responses, "closed");
         }
       });
+      call = (io.grpc.stub.ClientCallStreamObserver<Envelope>) stream;
       stream.onNext(seek(start, to));
       if (start.hasSpecified()) {
         log.info("[channel: {}] Pulling blocks from {} starting at block {}", channelId, endpoint,
@@ -157,6 +159,7 @@ final class BlockPuller {
         if (next instanceof DeliverResponse response && response.hasBlock()) {
           accept.accept(response.getBlock());
           if (to >= 0 && response.getBlock().getHeader().getNumber() >= to) {
+            failed = false;
             return;
           }
         } else if (next instanceof DeliverResponse response) {
@@ -168,8 +171,44 @@ final class BlockPuller {
         }
       }
     } finally {
-      channel.shutdownNow();
+      if (call != null) {
+        call.cancel("the pull is over", null); // the stream, not the connection
+      }
+      if (failed || cancelled) {
+        drop(endpoint.address(), channel);
+      }
     }
+  }
+
+  /** The kept connection to {@code endpoint}, dialed when there is none. */
+  private ManagedChannel connection(Endpoint endpoint) {
+    if (cancelled) {
+      throw new IllegalStateException(endpoint + ": the pull was cancelled");
+    }
+    ManagedChannel kept = connections.get(endpoint.address());
+    if (kept != null && !kept.isShutdown()) {
+      return kept;
+    }
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(endpoint.address())
+        .maxInboundMessageSize(Integer.MAX_VALUE);
+    if (tls == null) {
+      builder.usePlaintext();
+    } else if (endpoint.tlsRoots().isEmpty()) {
+      throw new IllegalStateException(endpoint + ": its orderer organization has no TLS root CA to check it by");
+    } else {
+      builder.sslContext(tls.context(endpoint.tlsRoots()));
+    }
+    ManagedChannel channel = builder.build();
+    connections.put(endpoint.address(), channel);
+    if (cancelled) { // cancel() ran while this one was dialed
+      drop(endpoint.address(), channel);
+    }
+    return channel;
+  }
+
+  private void drop(String address, ManagedChannel channel) {
+    connections.remove(address, channel);
+    channel.shutdownNow();
   }
 
   /** A status in one line: its code, description and innermost cause (a TLS alert, a refused connection). */
@@ -188,11 +227,17 @@ final class BlockPuller {
     return out.toString();
   }
 
-  /** Ends the pull under way, if any (its stream fails at once). */
+  /** Ends the pull under way, if any (its stream fails at once), and every later one. */
   void cancel() {
-    ManagedChannel c = connection;
-    if (c != null) {
-      c.shutdownNow();
+    cancelled = true;
+    close();
+  }
+
+  /** Closes the kept connections; a later pull dials again (unless cancelled). */
+  @Override
+  public void close() {
+    for (var kept : connections.entrySet()) {
+      drop(kept.getKey(), kept.getValue());
     }
   }
 

@@ -100,7 +100,14 @@ public final class DeliverBlockSource implements BlockSource {
   public void pull(String channelId, Block last, ChannelConfig config, long to, Consumer<Block> accept)
       throws InterruptedException {
     PulledBlockVerifier verifier = new PulledBlockVerifier(channelId, last, config, signer.crypto());
-    BlockPuller puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock, tls);
+    // One puller for the whole pull: its connections are kept from the probes to the pulls
+    try (BlockPuller puller = new BlockPuller(channelId, new SignedEnvelopes(signer), clock, tls)) {
+      pull(channelId, verifier, puller, to, accept);
+    }
+  }
+
+  private void pull(String channelId, PulledBlockVerifier verifier, BlockPuller puller, long to, Consumer<Block> accept)
+      throws InterruptedException {
     String lastFailure = "the channel config names no orderer endpoint";
     for (int round = 0; round < ROUNDS && verifier.next() <= to; round++) {
       List<BlockPuller.Endpoint> endpoints = new ArrayList<>();
@@ -113,16 +120,37 @@ public final class DeliverBlockSource implements BlockSource {
         lastFailure = "the channel config names no orderer endpoint but this node's own";
         break;
       }
-      Map<BlockPuller.Endpoint, Long> newest = new HashMap<>();
+      // Every orderer is asked at once, as Fabric's probeEndpoints asks them concurrently: the
+      // round waits for the slowest answer, not for the sum of them.
+      Thread caller = Thread.currentThread();
+      Map<BlockPuller.Endpoint, java.util.concurrent.CompletableFuture<Long>> asked = new java.util.LinkedHashMap<>();
       for (BlockPuller.Endpoint endpoint : endpoints) {
-        try {
-          newest.put(endpoint, puller.newestBlock(endpoint, IDLE, () -> !Thread.currentThread().isInterrupted()));
-        } catch (IllegalStateException e) {
-          lastFailure = endpoint + ": " + e.getMessage();
-          log.warn("[channel: {}] Asking {} for its newest block failed: {}", channelId, endpoint, e.getMessage());
-        }
-        stopIfInterrupted(channelId);
+        java.util.concurrent.CompletableFuture<Long> answer = new java.util.concurrent.CompletableFuture<>();
+        Thread probe = new Thread(() -> {
+          try {
+            answer.complete(puller.newestBlock(endpoint, IDLE, () -> !caller.isInterrupted()));
+          } catch (Throwable e) {
+            answer.completeExceptionally(e);
+          }
+        }, "probe-" + channelId + "-" + endpoint.address());
+        probe.setDaemon(true);
+        probe.start();
+        asked.put(endpoint, answer);
       }
+      Map<BlockPuller.Endpoint, Long> newest = new HashMap<>();
+      for (var entry : asked.entrySet()) {
+        try {
+          newest.put(entry.getKey(), entry.getValue().get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof IllegalStateException failure)) {
+            throw new IllegalStateException(entry.getKey() + ": " + e.getCause(), e.getCause());
+          }
+          lastFailure = entry.getKey() + ": " + failure.getMessage();
+          log.warn("[channel: {}] Asking {} for its newest block failed: {}", channelId, entry.getKey(),
+              failure.getMessage());
+        }
+      }
+      stopIfInterrupted(channelId);
       long wanted = verifier.next();
       List<BlockPuller.Endpoint> holding = new ArrayList<>();
       newest.forEach((endpoint, number) -> {
