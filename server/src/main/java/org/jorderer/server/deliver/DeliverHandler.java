@@ -7,6 +7,11 @@ import io.grpc.ServerMethodDefinition;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
+import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
 import javax.net.ssl.SSLSession;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
@@ -52,7 +57,8 @@ public final class DeliverHandler {
   final java.util.concurrent.atomic.AtomicInteger streamsHeldByTransport = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
-   * @param executor where a stream continues after a block it waited for is appended; the
+   * @param executor where a stream continues after a block it waited for is appended when its
+   *     calls do not run on a Netty event loop (otherwise the stream's own event loop does); the
    *     appending thread only hands the block over
    */
   public DeliverHandler(ChannelLookup channels, Settings settings, DeliverMetrics metrics, Executor executor, Clock clock) {
@@ -71,6 +77,36 @@ public final class DeliverHandler {
    */
   public int streamsHeldByTransport() {
     return streamsHeldByTransport.get();
+  }
+
+  private static final String DELIVER = AtomicBroadcastGrpc.getDeliverMethod().getFullMethodName();
+  private static final Executor SAME_THREAD = Runnable::run;
+
+  /**
+   * Runs Deliver's call callbacks (requests, readiness, cancellation) on the transport thread that
+   * reads the call's connection, not on {@link #executor}: nothing in them waits, and a stream
+   * then moves on the thread that writes its connection, with no hop per block (docs/deliver.md,
+   * "Threads"). Other methods: null, the server's executor.
+   */
+  public ServerCallExecutorSupplier callExecutors() {
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+        return DELIVER.equals(call.getMethodDescriptor().getFullMethodName()) ? SAME_THREAD : null;
+      }
+    };
+  }
+
+  /**
+   * The Netty event loop running the calling thread, or {@link #executor} when the caller is not
+   * one (an in-process transport, a test). A stream waiting for a block is woken on this executor,
+   * so that a new block reaches every waiting stream on its own connection's thread: one task per
+   * stream on the loop that writes it, and the loop's one flush covers all the streams it woke.
+   */
+  Executor currentTransportExecutor() {
+    // Netty's own record of which event loop runs this thread (set by every SingleThreadEventExecutor).
+    EventExecutor loop = ThreadExecutorMap.currentExecutor();
+    return loop != null ? loop : executor;
   }
 
   /** {@code /orderer.AtomicBroadcast/Deliver}, ready to add to a service definition. */
