@@ -98,16 +98,22 @@ public final class DeliverHandler {
   }
 
   /**
-   * The Netty event loop running the calling thread, or {@link #executor} when the caller is not
-   * one (an in-process transport, a test). A stream waiting for a block is woken on this executor,
-   * so that a new block reaches every waiting stream on its own connection's thread: one task per
-   * stream on the loop that writes it, and the loop's one flush covers all the streams it woke.
+   * The wake-ups of the Netty event loop running the calling thread, or of {@link #executor} when
+   * the caller is not one (an in-process transport, a test). A stream waiting for a block is woken
+   * there, so that a new block reaches every waiting stream on its own connection's thread, in
+   * batches with the loop's flushes between them ({@link LoopWakeUps}).
    */
-  Executor currentTransportExecutor() {
+  LoopWakeUps currentTransportWakeUps() {
     // Netty's own record of which event loop runs this thread (set by every SingleThreadEventExecutor).
     EventExecutor loop = ThreadExecutorMap.currentExecutor();
-    return loop != null ? loop : executor;
+    Executor target = loop != null ? loop : executor;
+    LoopWakeUps wakeUps = wakeUpsByLoop.get(target);
+    return wakeUps != null ? wakeUps : wakeUpsByLoop.computeIfAbsent(target, LoopWakeUps::new);
   }
+
+  /** One per event loop (a handful) and one for the executor. */
+  private final java.util.concurrent.ConcurrentHashMap<Executor, LoopWakeUps> wakeUpsByLoop =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** {@code /orderer.AtomicBroadcast/Deliver}, ready to add to a service definition. */
   public ServerMethodDefinition<Envelope, ?> methodDefinition() {

@@ -70,7 +70,7 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
    * Where this stream continues when a block it waits for is appended: the event loop of its
    * connection, learnt from the callbacks gRPC runs there ({@link DeliverHandler#callExecutors}).
    */
-  private volatile java.util.concurrent.Executor home;
+  private volatile LoopWakeUps home;
   private Request current;
   private boolean halfClosed;
   private boolean ended;
@@ -135,7 +135,7 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
 
   @Override
   public void onMessage(Envelope envelope) {
-    home = handler.currentTransportExecutor();
+    home = handler.currentTransportWakeUps();
     if (envelope == EnvelopeMarshaller.MALFORMED) {
       serial.execute(this::malformed);
       return;
@@ -343,7 +343,8 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
           out.sendHeadersNow();
           // Woken on the connection's own event loop: the block is in memory, and sending it there
           // costs no hop to another thread and no wake-up of one, for each of thousands of streams.
-          next.whenCompleteAsync((block, error) -> serial.execute(() -> blockArrived(r, block, error)), home);
+          LoopWakeUps wakeUps = home;
+          next.whenComplete((block, error) -> wakeUps.add(() -> serial.execute(() -> blockArrived(r, block, error))));
           return;
         }
         StoredBlock block;
