@@ -91,7 +91,7 @@ public final class OrdererServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true);
     Server server = builder
         .executor(executor)
-        .callExecutor(transportThreadCalls(broadcast.callExecutors(), deliver.callExecutors()))
+        .callExecutor(broadcast.callExecutors()) // Broadcast's calls on the transport thread
         .maxInboundMessageSize(settings.maxRecvMessageBytes())
         .addService(atomicBroadcast)
         .build();
@@ -103,23 +103,6 @@ public final class OrdererServer implements AutoCloseable {
     log.info("Serving orderer.AtomicBroadcast on {}{}", server.getListenSockets(),
         settings.tls().enabled() ? (settings.tls().clientAuthRequired() ? " with mutual TLS" : " with TLS") : "");
     return new OrdererServer(server);
-  }
-
-  /** Broadcast's and Deliver's calls run on the transport thread; each handler says which of its methods do. */
-  private static io.grpc.ServerCallExecutorSupplier transportThreadCalls(io.grpc.ServerCallExecutorSupplier... suppliers) {
-    return new io.grpc.ServerCallExecutorSupplier() {
-      @Override
-      public <ReqT, RespT> java.util.concurrent.Executor getExecutor(io.grpc.ServerCall<ReqT, RespT> call,
-          io.grpc.Metadata headers) {
-        for (io.grpc.ServerCallExecutorSupplier s : suppliers) {
-          java.util.concurrent.Executor e = s.getExecutor(call, headers);
-          if (e != null) {
-            return e;
-          }
-        }
-        return null;
-      }
-    };
   }
 
   public int port() {

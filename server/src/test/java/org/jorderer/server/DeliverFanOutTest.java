@@ -8,9 +8,7 @@ import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.hyperledger.fabric.protos.common.Block;
 import org.hyperledger.fabric.protos.common.Status;
 import org.hyperledger.fabric.protos.orderer.DeliverResponse;
 import org.jorderer.server.channels.ServedChannel;
@@ -23,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One new block reaching many streams that wait for it (docs/deliver.md, "Threads"): streams that
- * share a connection, a stalled stream among them, streams cancelled while the block goes out, and
- * the server's executor busy meanwhile.
+ * One new block reaching many streams that wait for it (docs/deliver.md, "No thread per stream"):
+ * streams that share a connection, a stalled stream among them, streams cancelled while the block
+ * goes out.
  */
 class DeliverFanOutTest {
   private static final String CH = "sampleorg";
@@ -161,39 +159,5 @@ class DeliverFanOutTest {
         "data_type", "block", "success", "true")
         + orderer.counter("deliver_requests_completed", "channel", CH, "filtered", "false",
         "data_type", "block", "success", "false")).isEqualTo(1000);
-  }
-
-  @Test
-  void waitingStreamsAreWokenOnTheirConnectionsThreadsNotTheServersExecutor() throws Exception {
-    ManagedChannel connection = orderer.connect();
-    long next = channel.ledger().height();
-    List<DeliverClient> clients = waitingFor(connection, next, 50);
-    awaitWaiting(50);
-
-    // Every thread of the server's executor is taken until the streams have their block.
-    CountDownLatch release = new CountDownLatch(1);
-    int threads = orderer.executorParallelism();
-    CountDownLatch taken = new CountDownLatch(threads);
-    for (int i = 0; i < threads; i++) {
-      orderer.executor().execute(() -> {
-        taken.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-    }
-    assertThat(taken.await(30, TimeUnit.SECONDS)).isTrue();
-    try {
-      orderer.appendBlocks(channel, 1, 100);
-      for (DeliverClient client : clients) {
-        Block block = client.next(30).getBlock();
-        assertThat(block.getHeader().getNumber()).isEqualTo(next);
-        assertThat(client.next(30).getStatus()).isEqualTo(Status.SUCCESS);
-      }
-    } finally {
-      release.countDown();
-    }
   }
 }

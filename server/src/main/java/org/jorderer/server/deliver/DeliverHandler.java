@@ -7,11 +7,6 @@ import io.grpc.ServerMethodDefinition;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
-import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
-import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
 import javax.net.ssl.SSLSession;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.orderer.AtomicBroadcastGrpc;
@@ -57,8 +52,7 @@ public final class DeliverHandler {
   final java.util.concurrent.atomic.AtomicInteger streamsHeldByTransport = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
-   * @param executor where a stream continues after a block it waited for is appended when its
-   *     calls do not run on a Netty event loop (otherwise the stream's own event loop does); the
+   * @param executor where a stream continues after a block it waited for is appended; the
    *     appending thread only hands the block over
    */
   public DeliverHandler(ChannelLookup channels, Settings settings, DeliverMetrics metrics, Executor executor, Clock clock) {
@@ -78,42 +72,6 @@ public final class DeliverHandler {
   public int streamsHeldByTransport() {
     return streamsHeldByTransport.get();
   }
-
-  private static final String DELIVER = AtomicBroadcastGrpc.getDeliverMethod().getFullMethodName();
-  private static final Executor SAME_THREAD = Runnable::run;
-
-  /**
-   * Runs Deliver's call callbacks (requests, readiness, cancellation) on the transport thread that
-   * reads the call's connection, not on {@link #executor}: nothing in them waits, and a stream
-   * then moves on the thread that writes its connection, with no hop per block (docs/deliver.md,
-   * "Threads"). Other methods: null, the server's executor.
-   */
-  public ServerCallExecutorSupplier callExecutors() {
-    return new ServerCallExecutorSupplier() {
-      @Override
-      public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-        return DELIVER.equals(call.getMethodDescriptor().getFullMethodName()) ? SAME_THREAD : null;
-      }
-    };
-  }
-
-  /**
-   * The wake-ups of the Netty event loop running the calling thread, or of {@link #executor} when
-   * the caller is not one (an in-process transport, a test). A stream waiting for a block is woken
-   * there, so that a new block reaches every waiting stream on its own connection's thread, in
-   * batches with the loop's flushes between them ({@link LoopWakeUps}).
-   */
-  LoopWakeUps currentTransportWakeUps() {
-    // Netty's own record of which event loop runs this thread (set by every SingleThreadEventExecutor).
-    EventExecutor loop = ThreadExecutorMap.currentExecutor();
-    Executor target = loop != null ? loop : executor;
-    LoopWakeUps wakeUps = wakeUpsByLoop.get(target);
-    return wakeUps != null ? wakeUps : wakeUpsByLoop.computeIfAbsent(target, LoopWakeUps::new);
-  }
-
-  /** One per event loop (a handful) and one for the executor. */
-  private final java.util.concurrent.ConcurrentHashMap<Executor, LoopWakeUps> wakeUpsByLoop =
-      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** {@code /orderer.AtomicBroadcast/Deliver}, ready to add to a service definition. */
   public ServerMethodDefinition<Envelope, ?> methodDefinition() {

@@ -66,11 +66,6 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
   private final String client; // the remote address, for log lines as Fabric writes them
   private final SynchronizationContext serial;
 
-  /**
-   * Where this stream continues when a block it waits for is appended: the event loop of its
-   * connection, learnt from the callbacks gRPC runs there ({@link DeliverHandler#callExecutors}).
-   */
-  private volatile LoopWakeUps home;
   private Request current;
   private boolean halfClosed;
   private boolean ended;
@@ -135,7 +130,6 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
 
   @Override
   public void onMessage(Envelope envelope) {
-    home = handler.currentTransportWakeUps();
     if (envelope == EnvelopeMarshaller.MALFORMED) {
       serial.execute(this::malformed);
       return;
@@ -341,10 +335,7 @@ final class DeliverStream extends ServerCall.Listener<Envelope> {
           // The headers go now, while nothing else is happening, not with the block: when one block
           // wakes thousands of waiting streams, each then has only the block to send.
           out.sendHeadersNow();
-          // Woken on the connection's own event loop: the block is in memory, and sending it there
-          // costs no hop to another thread and no wake-up of one, for each of thousands of streams.
-          LoopWakeUps wakeUps = home;
-          next.whenComplete((block, error) -> wakeUps.add(() -> serial.execute(() -> blockArrived(r, block, error))));
+          next.whenCompleteAsync((block, error) -> serial.execute(() -> blockArrived(r, block, error)), handler.executor);
           return;
         }
         StoredBlock block;

@@ -74,15 +74,6 @@ public final class TestOrderer implements AutoCloseable {
         maxRecvBytes, tls), deliver, broadcast, executor);
   }
 
-  /** The server's executor (gRPC's default call executor, and Deliver's outside an event loop). */
-  public java.util.concurrent.Executor executor() {
-    return executor;
-  }
-
-  public int executorParallelism() {
-    return ((ForkJoinPool) executor).getParallelism();
-  }
-
   public TestOrderer(Path dataDir) {
     this(dataDir, DeliverHandler.Settings.defaults(), TestClock.atSampleOrgEra());
   }
