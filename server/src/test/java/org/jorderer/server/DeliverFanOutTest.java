@@ -92,7 +92,9 @@ class DeliverFanOutTest {
 
   @Test
   void aStalledStreamOnTheSameConnectionHoldsBackOnlyItselfWhileTheOthersGetEveryBlock() throws Exception {
-    ManagedChannel connection = orderer.connect();
+    // A window that cannot grow: auto-tuning may grow it up to 8 MiB, past the 6 MiB sent below,
+    // and the stalled stream would then never be held (a CI run under load saw it never held).
+    ManagedChannel connection = orderer.connectWithFixedWindow(1 << 20);
     long next = channel.ledger().height();
     int blocks = 12;
     long last = next + blocks - 1;

@@ -168,6 +168,19 @@ public final class TestOrderer implements AutoCloseable {
         .build());
   }
 
+  /**
+   * A plaintext connection whose HTTP/2 flow-control window stays at {@code windowBytes}: setting
+   * it turns grpc-java's window auto-tuning (BDP pings) off, which otherwise may grow a window to
+   * 8 MiB on a busy machine, so a test that fills a stream's window on purpose knows its size.
+   */
+  public ManagedChannel connectWithFixedWindow(int windowBytes) {
+    return track(NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        .usePlaintext()
+        .maxInboundMessageSize(OrdererServer.Settings.DEFAULT_MAX_MESSAGE_BYTES)
+        .flowControlWindow(windowBytes)
+        .build());
+  }
+
   /** A connection with these TLS credentials (server trust, and a client certificate if any). */
   public ManagedChannel connect(io.grpc.ChannelCredentials credentials) {
     return track(io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), credentials).build());
