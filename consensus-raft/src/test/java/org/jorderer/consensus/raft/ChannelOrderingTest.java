@@ -26,6 +26,21 @@ class ChannelOrderingTest {
   @TempDir
   Path dir;
 
+  /** The channel's consenters as its genesis block in {@code ledger} and {@code support}'s config name them. */
+  private static ConsenterSet consenters(ConsenterSupport support, BlockStore ledger) throws Exception {
+    return ConsenterSet.of(RaftCluster.CHANNEL, support.config().orderer().orElseThrow().consensusType().metadata(),
+        ledger.readBlock(0));
+  }
+
+  /** {@code count} signed envelopes "tx 0", "tx 1", ... of the cluster's channel. */
+  private static List<Envelope> transactions(RaftCluster cluster, int count) throws Exception {
+    List<Envelope> sent = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      sent.add(cluster.envelope("tx " + i));
+    }
+    return sent;
+  }
+
   private static RaftEntry envelopes(List<Envelope> envelopes) {
     return new RaftEntry.Envelopes(envelopes.stream().map(e -> new RaftEntry.Ordered(e, 0)).toList());
   }
@@ -35,13 +50,9 @@ class ChannelOrderingTest {
     try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 10);
         BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults())) {
       ConsenterSupport support = cluster.support(ledger);
-      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
-          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
+      ConsenterSet consenters = consenters(support, ledger);
       ChannelOrdering ordering = new ChannelOrdering(support, consenters, 1, e -> {});
-      List<Envelope> sent = new ArrayList<>();
-      for (int i = 0; i < 15; i++) {
-        sent.add(cluster.envelope("tx " + i));
-      }
+      List<Envelope> sent = transactions(cluster, 15);
 
       assertThat(ordering.apply(5, "c#1", envelopes(sent.subList(0, 3)))).isEmpty();
       assertThat(ledger.height()).isEqualTo(1);
@@ -75,8 +86,7 @@ class ChannelOrderingTest {
     try (RaftCluster cluster = new RaftCluster(dir, 3, Duration.ofSeconds(2), 2);
         BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults())) {
       ConsenterSupport support = cluster.support(ledger);
-      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
-          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
+      ConsenterSet consenters = consenters(support, ledger);
       List<Envelope> sent = List.of(cluster.envelope("a"), cluster.envelope("b"), cluster.envelope("c"),
           cluster.envelope("d"));
       new ChannelOrdering(support, consenters, 1, e -> {}).apply(3, "c#1", envelopes(sent));
@@ -130,12 +140,8 @@ class ChannelOrderingTest {
         BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
         BlockStore other = BlockStore.open(dir.resolve("other"), LedgerOptions.defaults())) {
       ConsenterSupport support = cluster.support(ledger);
-      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
-          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
-      List<Envelope> sent = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        sent.add(cluster.envelope("tx " + i));
-      }
+      ConsenterSet consenters = consenters(support, ledger);
+      List<Envelope> sent = transactions(cluster, 20);
       ChannelOrdering ordering = new ChannelOrdering(support, consenters, 1, e -> {});
       ordering.apply(3, "c#1", envelopes(sent.subList(0, 12)));
       ordering.apply(4, "c#2", envelopes(sent.subList(12, 13)));
@@ -194,12 +200,8 @@ class ChannelOrderingTest {
         BlockStore ledger = BlockStore.open(dir.resolve("ledger"), LedgerOptions.defaults());
         BlockStore behind = BlockStore.open(dir.resolve("behind"), LedgerOptions.defaults())) {
       ConsenterSupport support = cluster.support(ledger);
-      ConsenterSet consenters = ConsenterSet.of(RaftCluster.CHANNEL,
-          support.config().orderer().orElseThrow().consensusType().metadata(), ledger.readBlock(0));
-      List<Envelope> sent = new ArrayList<>();
-      for (int i = 0; i < 2 * (PulledBlockBatch.MAX_BLOCKS + 20); i++) {
-        sent.add(cluster.envelope("tx " + i));
-      }
+      ConsenterSet consenters = consenters(support, ledger);
+      List<Envelope> sent = transactions(cluster, 2 * (PulledBlockBatch.MAX_BLOCKS + 20));
       new ChannelOrdering(support, consenters, 1, e -> {}).apply(3, "c#1", envelopes(sent));
       long height = ledger.height();
       assertThat(height).isEqualTo(PulledBlockBatch.MAX_BLOCKS + 21);
