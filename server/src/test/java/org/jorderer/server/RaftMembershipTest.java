@@ -123,14 +123,7 @@ class RaftMembershipTest {
 
   @Test
   void nodeJoinedLateAtTheConfigBlockThatAddsItOnboardsThenOrders() throws Exception {
-    prepare(4);
-    Block genesis = genesis(consenters.subList(0, 3));
-    for (int i = 0; i < 4; i++) {
-      start(i);
-    }
-    for (int i = 0; i < 3; i++) {
-      nodes.get(i).channels().create(genesis);
-    }
+    Block genesis = fourNodesThreeConsenting();
     traffic.broadcast(0, 4);
     BroadcastResponse added = traffic.broadcast(1, traffic.consenterUpdate(1, consenters.subList(0, 4)));
     assertThat(added.getStatus()).as(added.getInfo()).isEqualTo(Status.SUCCESS);
@@ -285,11 +278,8 @@ class RaftMembershipTest {
     connections.add(i, connections.remove(connections.size() - 1));
   }
 
-  /**
-   * Four nodes: 0-2 the genesis block's consenters, 3 joined with the same block but not in its
-   * consenter set, so it follows the channel (Fabric's registrar); returns once it does.
-   */
-  private void threeConsentersAndAFollower() throws Exception {
+  /** Four nodes started, 0-2 on the channel as its genesis block's consenters; returns that block. */
+  private Block fourNodesThreeConsenting() throws Exception {
     prepare(4);
     Block genesis = genesis(consenters.subList(0, 3));
     for (int i = 0; i < 4; i++) {
@@ -298,6 +288,15 @@ class RaftMembershipTest {
     for (int i = 0; i < 3; i++) {
       nodes.get(i).channels().create(genesis);
     }
+    return genesis;
+  }
+
+  /**
+   * Four nodes: 0-2 the genesis block's consenters, 3 joined with the same block but not in its
+   * consenter set, so it follows the channel (Fabric's registrar); returns once it does.
+   */
+  private void threeConsentersAndAFollower() throws Exception {
+    Block genesis = fourNodesThreeConsenting();
     nodes.get(3).channels().join(genesis);
     await().atMost(WAIT).until(() -> info(3).contains("\"consensusRelation\":\"follower\",\"status\":\"active\""));
   }
