@@ -140,8 +140,9 @@ class RaftProcessClusterTest {
     phase("after the kill: " + loads.stream().map(l -> l.successesAfterKill.get() + "").toList());
     for (int s : survivors) {
       System.out.printf("RaftProcessClusterTest: node %d's stream: longest time between two SUCCESS answers across the"
-          + " kill %d ms; refused %s%n", s, TimeUnit.NANOSECONDS.toMillis(loads.get(s).longestGapAfterKill.get()),
-          loads.get(s).refusals);
+          + " kill %d ms; refused %s; streams reopened %d%n", s,
+          TimeUnit.NANOSECONDS.toMillis(loads.get(s).longestGapAfterKill.get()), loads.get(s).refusals,
+          loads.get(s).reopened.get());
     }
     long resumedAfter = Long.MAX_VALUE;
     for (int s : survivors) {
@@ -189,8 +190,13 @@ class RaftProcessClusterTest {
     return OrdererCalls.awaitIdenticalLedgers(connections, cluster.channel(), client, nodes, acknowledged);
   }
 
-  /** One Broadcast stream sending as fast as flow control allows; records SUCCESS answers and timing after the kill. */
+  /**
+   * One Broadcast stream sending as fast as flow control allows; records SUCCESS answers and timing
+   * after the kill. A refusal ends the stream, as in Fabric (orderer/common/broadcast, Handle returns
+   * after a non-SUCCESS answer); the load then opens a new one, as a client that retries does.
+   */
   private static final class Load implements ClientResponseObserver<Envelope, BroadcastResponse> {
+    private final ManagedChannel connection;
     private final SignedEnvelopes envelopes;
     private final String channel;
     private final Set<String> acknowledged;
@@ -201,6 +207,8 @@ class RaftProcessClusterTest {
     /** The longest time between two SUCCESS answers on this stream, the kill in between or after it. */
     final AtomicLong longestGapAfterKill = new AtomicLong();
     final Map<String, Integer> refusals = new ConcurrentHashMap<>();
+    /** Streams opened again after the node ended one (after a refusal). */
+    final AtomicLong reopened = new AtomicLong();
     private long lastSuccess;
     private ClientCallStreamObserver<Envelope> requests;
     private boolean ended;
@@ -208,6 +216,7 @@ class RaftProcessClusterTest {
 
     Load(ManagedChannel connection, SignedEnvelopes envelopes, String channel, Set<String> acknowledged,
         AtomicLong killedAt) {
+      this.connection = connection;
       this.envelopes = envelopes;
       this.channel = channel;
       this.acknowledged = acknowledged;
@@ -274,6 +283,14 @@ class RaftProcessClusterTest {
 
     @Override
     public synchronized void onCompleted() {
+      if (!stopped) {
+        // The node ended the stream after refusing an envelope: what was not answered was not
+        // acknowledged, and a new stream carries the load on.
+        unanswered.clear();
+        reopened.incrementAndGet();
+        AtomicBroadcastGrpc.newStub(connection).broadcast(this);
+        return;
+      }
       ended = true;
       notifyAll();
     }
