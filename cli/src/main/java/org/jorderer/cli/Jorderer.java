@@ -9,10 +9,24 @@ import picocli.CommandLine.Command;
     name = "jorderer",
     mixinStandardHelpOptions = true,
     versionProvider = Jorderer.Version.class,
-    description = "A Hyperledger Fabric ordering service.",
-    subcommands = {StartCommand.class, DevClusterCommand.class, ChannelCommand.class, FetchCommand.class, BroadcastCommand.class,
-        LedgerCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    description = "A Hyperledger Fabric ordering service.")
 public final class Jorderer {
+  /**
+   * The subcommands, in the order the usage lists them. Added by {@link #commandLine(String...)}
+   * rather than named in the annotation, so that a run of one subcommand builds only its model.
+   */
+  private static final java.util.List<java.util.Map.Entry<String, java.util.function.Supplier<Object>>> SUBCOMMANDS =
+      java.util.List.of(
+          java.util.Map.entry("start", StartCommand::new),
+          java.util.Map.entry("dev-cluster", DevClusterCommand::new),
+          java.util.Map.entry("channel", ChannelCommand::new),
+          java.util.Map.entry("fetch", FetchCommand::new),
+          java.util.Map.entry("broadcast", BroadcastCommand::new),
+          java.util.Map.entry("ledger", LedgerCommand::new),
+          java.util.Map.entry("inspect", InspectCommand::new),
+          java.util.Map.entry("bench", BenchCommand::new),
+          java.util.Map.entry("help", CommandLine.HelpCommand::new));
+
   @CommandLine.Option(names = FailureReport.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
       description = "On failure, print the stack trace too (as do JORDERER_DEBUG=1 and JORDERER_LOG_LEVEL=DEBUG).")
   boolean debug;
@@ -21,7 +35,7 @@ public final class Jorderer {
     poolAsyncTasks();
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 
   static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
@@ -43,8 +57,30 @@ public final class Jorderer {
     }
   }
 
+  /** The whole command, every subcommand included. */
   static CommandLine commandLine() {
-    return new CommandLine(new Jorderer()).setCaseInsensitiveEnumValuesAllowed(true)
+    return commandLine(new String[0]);
+  }
+
+  /**
+   * The command for {@code args}: when the first argument names a subcommand (other than
+   * {@code help}, which needs its siblings), only that subcommand is added. Picocli builds the
+   * model of every subcommand it is given by reflection over their annotations, with their field
+   * initializers run; for all of them that took about 0.5 s of CPU before a node's start did
+   * anything (docs/performance.md, "Raft catch-up after a restart", 2026-12-02). What the named
+   * subcommand parses, prints and runs is the same either way; anything else (no argument, an
+   * option, {@code help}, a mistyped name and its suggestions) gets the whole command.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine line = new CommandLine(new Jorderer());
+    String first = args.length > 0 ? args[0] : "";
+    boolean one = !first.equals("help") && SUBCOMMANDS.stream().anyMatch(e -> e.getKey().equals(first));
+    for (var sub : SUBCOMMANDS) {
+      if (!one || sub.getKey().equals(first)) {
+        line.addSubcommand(sub.getKey(), sub.getValue().get());
+      }
+    }
+    return line.setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(new FailureReport(System.getenv()));
   }
 

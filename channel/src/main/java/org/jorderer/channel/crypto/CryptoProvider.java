@@ -48,13 +48,18 @@ public final class CryptoProvider {
   private final Kind kind;
   /** Null means "the JDK's default for the algorithm". */
   private final Provider provider;
-  /** Used for algorithms the primary provider lacks (Conscrypt has no SHA3 ECDSA). */
-  private final CryptoProvider fallback;
+  /**
+   * Used for algorithms the primary provider lacks (Conscrypt has no SHA3 ECDSA); null for none.
+   * Made on first use: BouncyCastle's provider registers its hundreds of algorithms when it is
+   * constructed (about 0.1-0.2 s of CPU at every start of a node that never needs it;
+   * docs/performance.md, "Raft catch-up after a restart", 2026-12-02).
+   */
+  private final java.util.function.Supplier<CryptoProvider> fallback;
 
   private final ThreadLocal<Map<String, Signature>> verifiers = ThreadLocal.withInitial(HashMap::new);
   private final ThreadLocal<Map<String, Signature>> signers = ThreadLocal.withInitial(HashMap::new);
 
-  private CryptoProvider(Kind kind, Provider provider, CryptoProvider fallback) {
+  private CryptoProvider(Kind kind, Provider provider, java.util.function.Supplier<CryptoProvider> fallback) {
     this.kind = kind;
     this.provider = provider;
     this.fallback = fallback;
@@ -161,7 +166,7 @@ public final class CryptoProvider {
       throw new IllegalStateException("Conscrypt native library is not available", cause);
     }
     CryptoProvider candidate =
-        new CryptoProvider(Kind.CONSCRYPT, org.conscrypt.Conscrypt.newProvider(), bouncyCastle());
+        new CryptoProvider(Kind.CONSCRYPT, org.conscrypt.Conscrypt.newProvider(), CryptoProvider::bouncyCastle);
     candidate.selfTest();
     return candidate;
   }
@@ -232,7 +237,8 @@ public final class CryptoProvider {
       if (fallback == null) {
         throw e;
       }
-      return fallback.verify(fallback.importPublicKey(key), algorithm, data, signature);
+      CryptoProvider other = fallback.get();
+      return other.verify(other.importPublicKey(key), algorithm, data, signature);
     }
     verifier.initVerify(key);
     verifier.update(data);
@@ -254,7 +260,8 @@ public final class CryptoProvider {
       if (fallback == null) {
         throw e;
       }
-      return fallback.sign(fallback.importPrivateKey(key), algorithm, data);
+      CryptoProvider other = fallback.get();
+      return other.sign(other.importPrivateKey(key), algorithm, data);
     }
     signer.initSign(key);
     signer.update(data);
