@@ -159,10 +159,23 @@ final class RatisNode {
           return false;
         }
       }
-      RaftClientReply reply = server.groupManagement(
+      java.nio.file.Path groupDir = groupDir(group.getGroupId());
+      boolean hadFiles = java.nio.file.Files.exists(groupDir);
+      CompletableFuture<RaftClientReply> adding = server.groupManagementAsync(
           GroupManagementRequest.newAdd(adminClient, id, callIds.incrementAndGet(), group));
+      // Held so that a failed add's division can be closed: Ratis forgets it, but not its threads.
+      RaftServer.Division added = divisionBeingAdded(group.getGroupId());
+      RaftClientReply reply;
+      try {
+        reply = adding.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        discardFailedAdd(group.getGroupId(), added, groupDir, hadFiles);
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        throw cause instanceof IOException io ? io : new IOException(cause);
+      }
       if (!reply.isSuccess()) {
         // Ratis drops a group whose add failed (RaftServerProxy.groupAddAsync): a later join adds it again.
+        discardFailedAdd(group.getGroupId(), added, groupDir, hadFiles);
         throw new IllegalStateException("Ratis refused to add group " + group.getGroupId() + ": " + reply.getException());
       }
       // Counted only once joined: a chain whose start failed does not call leave().
@@ -172,6 +185,60 @@ final class RatisNode {
       throw new UncheckedIOException("cannot start the Raft node " + id + " on " + settings.listenHost() + ":"
           + settings.listenPort() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The storage a failed group add created is deleted, so that the next add (the registry retries
+   * a consenter's chain start) can format it again. Ratis drops the group from its server when its
+   * start fails (RaftServerProxy.groupAddAsync) but leaves the directory it formatted, and every
+   * later add then fails with "Failed to FORMAT: One or more existing directories found": the chain
+   * could never start again. One way the start fails: the leader, which already counts this node
+   * a member, sends an installSnapshot while the new division initializes; Ratis turns the division
+   * into a follower from that request and its own start then fails ("previous != null",
+   * RoleInfo.startFollowerState). The failed add's division is closed first (Ratis drops it from
+   * its server without closing it, and its timers would write the group's metadata again). Only a
+   * directory that did not exist before the add is deleted: nothing of it was ever acknowledged to
+   * the group, as the division never started.
+   */
+  private void discardFailedAdd(RaftGroupId group, RaftServer.Division added, java.nio.file.Path groupDir,
+      boolean hadFiles) {
+    try {
+      for (RaftGroupId hosted : server.getGroupIds()) {
+        if (hosted.equals(group)) {
+          return; // Ratis kept it after all: its files are in use
+        }
+      }
+      if (added != null) {
+        // Dropped by Ratis but not closed: its follower timer and the leader's installSnapshot it
+        // took would keep running and write the group's metadata again, recreating the directory.
+        try {
+          added.close();
+        } catch (RuntimeException e) { // RaftServerImpl.close throws nothing checked
+          log.warn("Raft node {}: closing the division of the failed add of group {}: {}", id, group, e.toString());
+        }
+      }
+      if (hadFiles || !java.nio.file.Files.exists(groupDir)) {
+        return;
+      }
+      deleteRecursively(groupDir);
+      log.warn("Raft node {}: adding group {} failed; deleted the storage the failed add created ({}), so that the "
+          + "next attempt starts afresh", id, group, groupDir);
+    } catch (RuntimeException e) {
+      log.warn("Raft node {}: could not delete the storage of the failed add of group {}: {}", id, group, e.toString());
+    }
+  }
+
+  /** The division Ratis is adding for {@code group} (made before it starts), or null once it is gone. */
+  private RaftServer.Division divisionBeingAdded(RaftGroupId group) {
+    try {
+      return server.getDivision(group);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private java.nio.file.Path groupDir(RaftGroupId group) {
+    return settings.storageDir().resolve("ratis").resolve(group.getUuid().toString());
   }
 
   private void closeQuietly(RaftServer closing) {
@@ -310,7 +377,7 @@ final class RatisNode {
         throw new UncheckedIOException("cannot remove Raft group " + group + ": " + e.getMessage(), e);
       }
     }
-    java.nio.file.Path dir = settings.storageDir().resolve("ratis").resolve(group.getUuid().toString());
+    java.nio.file.Path dir = groupDir(group);
     if (java.nio.file.Files.exists(dir)) {
       deleteRecursively(dir);
     }
