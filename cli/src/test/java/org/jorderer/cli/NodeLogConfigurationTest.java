@@ -31,13 +31,7 @@ class NodeLogConfigurationTest {
         System.setProperty("JORDERER_LOG_LEVEL", level);
       }
       try {
-        LoggerContext fromXml = new LoggerContext();
-        JoranConfigurator joran = new JoranConfigurator();
-        joran.setContext(fromXml);
-        joran.doConfigure(NodeLogConfigurationTest.class.getResource("/logback.xml"));
-        LoggerContext inCode = new LoggerContext();
-        NodeLogConfiguration.apply(inCode);
-        assertEquals(describe(fromXml), describe(inCode), "JORDERER_LOG_LEVEL=" + level);
+        assertEquals(describe(fromXml()), describe(inCode()), "JORDERER_LOG_LEVEL=" + level);
       } finally {
         System.clearProperty("JORDERER_LOG_LEVEL");
       }
@@ -46,17 +40,27 @@ class NodeLogConfigurationTest {
 
   @Test
   void writesLinesAsLogbackXmlDoes() throws Exception {
-    LoggerContext fromXml = new LoggerContext();
-    JoranConfigurator joran = new JoranConfigurator();
-    joran.setContext(fromXml);
-    joran.doConfigure(NodeLogConfigurationTest.class.getResource("/logback.xml"));
-    LoggerContext inCode = new LoggerContext();
-    NodeLogConfiguration.apply(inCode);
-    String xmlLine = line(fromXml);
-    String codeLine = line(inCode);
+    String xmlLine = line(fromXml());
+    String codeLine = line(inCode());
     assertEquals(xmlLine, codeLine);
     assertTrue(codeLine.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[main-test\\] "
         + "o\\.j\\.consensus\\.raft\\.RatisNode - hello 42\\R"), codeLine);
+  }
+
+  /** A context set up by logback's XML configurator from the distribution's logback.xml. */
+  private static LoggerContext fromXml() throws Exception {
+    LoggerContext context = new LoggerContext();
+    JoranConfigurator joran = new JoranConfigurator();
+    joran.setContext(context);
+    joran.doConfigure(NodeLogConfigurationTest.class.getResource("/logback.xml"));
+    return context;
+  }
+
+  /** A context set up by {@link NodeLogConfiguration}. */
+  private static LoggerContext inCode() {
+    LoggerContext context = new LoggerContext();
+    NodeLogConfiguration.apply(context);
+    return context;
   }
 
   /** The bytes the context's STDERR appender writes for one event at a fixed time. */
