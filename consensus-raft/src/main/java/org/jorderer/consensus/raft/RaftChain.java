@@ -346,7 +346,7 @@ public final class RaftChain implements Chain {
       PeerAddresses.update(node.id(), consenters, List.of()); // before Ratis dials anyone
       boolean created;
       try {
-        created = node.join(group, timing);
+        created = node.join(group, groupRunsElsewhere(), timing);
       } catch (RuntimeException e) {
         // Not joined: nothing runs and the server does not count this chain. The machine bound
         // above is forgotten unless Ratis hosts the group, so a chain started again (the
@@ -457,6 +457,17 @@ public final class RaftChain implements Chain {
       }
     }
     return height;
+  }
+
+  /**
+   * Whether the channel's Raft group already runs on other nodes: the ledger holds a block that
+   * group cut (its etcdraft metadata carries a Raft index), so this node was added to the group by
+   * a config update, joined late, or lost its Raft storage. Its member then starts without a
+   * configuration and waits for the leader ({@link RatisNode#join}). A node whose ledger holds only
+   * blocks no Raft entry cut (the genesis block) makes the group with the other consenters.
+   */
+  private boolean groupRunsElsewhere() {
+    return firstBlockOfExistingLog() < support.height();
   }
 
   // ------------------------------------------------------------------ membership

@@ -53,6 +53,8 @@ final class RatisNode {
   private final ClusterTrust trust;
   private final Map<RaftGroupId, ChannelStateMachine> machines = new ConcurrentHashMap<>();
   private final AtomicLong callIds = new AtomicLong();
+  /** Refuses peers' Raft RPCs for a group while this node adds it (see {@link GroupStartGate}). */
+  private final GroupStartGate startGate = new GroupStartGate();
   private final ClientId adminClient = ClientId.randomId();
   private RaftServer server; // guarded by this
   private int chains; // guarded by this
@@ -70,6 +72,7 @@ final class RatisNode {
     this.id = ConsenterSet.peerId(settings.serverCertificatePem());
     this.trust = new ClusterTrust(settings.tls() == null ? List.of() : settings.tls().rootCas());
     PeerAddresses.install();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, startGate);
     if (settings.tls() != null) {
       GrpcTlsConfig tls = new GrpcTlsConfig(settings.tls().keyManager(), trust.trustManager(), true);
       GrpcConfigKeys.TLS.setConf(parameters, tls);
@@ -116,11 +119,25 @@ final class RatisNode {
    * Starts the server if needed and makes it a member of {@code group}. Returns whether the group
    * is new on this node (false: Ratis had it in its storage already).
    *
+   * <p>{@code running}: the group already runs on other nodes (this node was added to it, or its
+   * Raft storage here was lost). This node's member then starts without a configuration, as Ratis
+   * starts a server added to a running group ("start with initializing state" in
+   * {@code RaftServerImpl.start}; {@code MiniRaftCluster.addNewPeers} with empty peers in Ratis's
+   * tests): it has no election timer and waits for the leader, and learns the group's members from
+   * the leader's log. Started with the consenters of its config block instead, it counts itself a
+   * voter before the leader does: the leader's first message, an installSnapshot notification,
+   * carries the configuration the leader has committed (the old one, without this node, while the
+   * new member catches up), Ratis sets it, the member's election timer (running since its start)
+   * fires while the notification is handled, and its pre-vote finds it NOT_IN_CONF, after which
+   * Ratis 3.3.0 closes the division for good ("current state is CLOSED" to every later append).
+   * A group made with the channel ({@code running} false) starts with its consenters, which is
+   * how its first leader is elected.
+   *
    * <p>Ratis's timers are settings of the server, not of a group: the server runs with the timers
    * of the channel that started it ({@code options}), and a channel joined later with other
    * Options runs with those too (logged).
    */
-  synchronized boolean join(RaftGroup group, RaftTiming channelTiming) {
+  synchronized boolean join(RaftGroup group, boolean running, RaftTiming channelTiming) {
     try {
       if (server == null) {
         RaftProperties made = properties(settings, channelTiming);
@@ -161,17 +178,24 @@ final class RatisNode {
       }
       java.nio.file.Path groupDir = groupDir(group.getGroupId());
       boolean hadFiles = java.nio.file.Files.exists(groupDir);
-      CompletableFuture<RaftClientReply> adding = server.groupManagementAsync(
-          GroupManagementRequest.newAdd(adminClient, id, callIds.incrementAndGet(), group));
-      // Held so that a failed add's division can be closed: Ratis forgets it, but not its threads.
-      RaftServer.Division added = divisionBeingAdded(group.getGroupId());
+      RaftGroup initial = running ? RaftGroup.valueOf(group.getGroupId()) : group;
+      RaftServer.Division added;
       RaftClientReply reply;
+      startGate.starting(group.getGroupId());
       try {
-        reply = adding.join();
-      } catch (java.util.concurrent.CompletionException e) {
-        discardFailedAdd(group.getGroupId(), added, groupDir, hadFiles);
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        throw cause instanceof IOException io ? io : new IOException(cause);
+        CompletableFuture<RaftClientReply> adding = server.groupManagementAsync(
+            GroupManagementRequest.newAdd(adminClient, id, callIds.incrementAndGet(), initial));
+        // Held so that a failed add's division can be closed: Ratis forgets it, but not its threads.
+        added = divisionBeingAdded(group.getGroupId());
+        try {
+          reply = adding.join(); // returns once the division has started (RaftServerProxy.groupAddAsync)
+        } catch (java.util.concurrent.CompletionException e) {
+          discardFailedAdd(group.getGroupId(), added, groupDir, hadFiles);
+          Throwable cause = e.getCause() != null ? e.getCause() : e;
+          throw cause instanceof IOException io ? io : new IOException(cause);
+        }
+      } finally {
+        startGate.started(group.getGroupId());
       }
       if (!reply.isSuccess()) {
         // Ratis drops a group whose add failed (RaftServerProxy.groupAddAsync): a later join adds it again.
@@ -192,10 +216,12 @@ final class RatisNode {
    * a consenter's chain start) can format it again. Ratis drops the group from its server when its
    * start fails (RaftServerProxy.groupAddAsync) but leaves the directory it formatted, and every
    * later add then fails with "Failed to FORMAT: One or more existing directories found": the chain
-   * could never start again. One way the start fails: the leader, which already counts this node
-   * a member, sends an installSnapshot while the new division initializes; Ratis turns the division
-   * into a follower from that request and its own start then fails ("previous != null",
-   * RoleInfo.startFollowerState). The failed add's division is closed first (Ratis drops it from
+   * could never start again. One way the start failed before {@link GroupStartGate} kept peers'
+   * RPCs away from a starting division: the leader, which already counted this node a member, sent
+   * an installSnapshot while the new division initialized; Ratis turned the division into a
+   * follower from that request and its own start then failed ("previous != null",
+   * RoleInfo.startFollowerState). Any other failed start (storage, a bug) is handled the same
+   * way. The failed add's division is closed first (Ratis drops it from
    * its server without closing it, and its timers would write the group's metadata again). Only a
    * directory that did not exist before the add is deleted: nothing of it was ever acknowledged to
    * the group, as the division never started.
