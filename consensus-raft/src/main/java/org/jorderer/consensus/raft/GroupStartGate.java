@@ -30,18 +30,20 @@ import org.apache.ratis.thirdparty.io.grpc.netty.NettyServerBuilder;
  * this node a member (the config block that added it is committed). Ratis 3.3.0 makes the
  * group's division reachable as soon as it is constructed ({@code RaftServerProxy.ImplMap.addNew}),
  * before {@code RaftServerImpl.start} has initialized its storage, log and role, and it accepts
- * installSnapshot and requestVote in that window (only appendEntries waits for the end of the
- * start, "The server role is not yet initialized"). The leader's first message to a new member is
- * an installSnapshot notification. Taken in that window, it either starts the division's follower
- * timer before the start does, so the start fails ("previous != null",
+ * installSnapshot in that window (appendEntries waits for the end of the start, "The server role
+ * is not yet initialized"; requestVote for the RUNNING state). The leader's first message to a
+ * new member is an installSnapshot notification. Taken in that window, it either starts the
+ * division's follower timer before the start does, so the start fails ("previous != null",
  * {@code RoleInfo.startFollowerState}), or it marks the snapshot installation in progress
  * ({@code SnapshotInstallationHandler.notifyStateMachineToInstallSnapshot}) and then fails reading
  * the log ("log is uninitialized") before anything could clear the mark: the member then answers
  * every later notification IN_PROGRESS and every append INCONSISTENCY, and stays at index 0 until
  * it is restarted. Refusing the group's server RPCs until the add returned (the division's start
  * complete) removes the window; Ratis's own fix would be to check that the start completed in
- * installSnapshot and requestVote as it does in appendEntries. Groups a server loads from its
- * storage need no gate: Ratis starts them before it opens its port ({@code RaftServerProxy.start}).
+ * installSnapshot as it does in appendEntries. All of the group's server RPCs are held back, not
+ * only installSnapshot: none has anything to do with a member that has not started. Groups a
+ * server loads from its storage need no gate: Ratis starts them before it opens its port
+ * ({@code RaftServerProxy.start}).
  */
 final class GroupStartGate implements GrpcServices.Customizer, ServerInterceptor {
   private final Set<RaftGroupId> starting = ConcurrentHashMap.newKeySet();
