@@ -80,9 +80,9 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
    * ElectionTick 10 gives 5-10 s), 10 s per proposal, Broadcast held without a leader for the
    * election timeout's upper plus lower bound, 10,000 queued envelopes of at most a sixteenth of
    * the heap together (as solo's queue), 1 MiB entries, 1 proposal in flight (group commit: under load
-   * what arrives while one entry is being committed goes as the next; with 4 in flight entries
-   * carried 3-4 times fewer envelopes for more CPU per transaction, docs/performance.md "Raft: group
-   * commit"); plaintext.
+   * what arrives while one entry is being committed goes as the next; 4 in flight, with the permit
+   * taken after the queue, made entries of 3-4 times fewer envelopes, docs/performance.md "Raft:
+   * group commit"); plaintext.
    */
   public static ClusterSettings defaults(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, null, null, null,
