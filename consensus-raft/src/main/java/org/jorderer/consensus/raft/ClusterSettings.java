@@ -36,8 +36,9 @@ import org.jorderer.consensus.OrderingQueue;
  *     Broadcast pushes back beyond, as for a solo channel ({@link OrderingQueue}, whose default
  *     {@link OrderingQueue#defaultMaxBytes} both use)
  * @param maxEntryBytes envelope bytes proposed in one Raft entry, at most
- * @param maxInflightEntries proposals of one channel under way at once (more waiting envelopes
- *     are grouped into the next entry)
+ * @param maxInflightEntries proposals of one channel under way at once; while that many are, the
+ *     envelopes handed over wait in the queue and go together as the next entry (an envelope
+ *     arriving while fewer are under way goes at once)
  * @param handOffExecutor completes Broadcast's futures, never on Ratis's threads
  * @param tls mutual TLS between consenters, or null for plaintext (loopback and tests only)
  */
@@ -78,11 +79,14 @@ public record ClusterSettings(String listenHost, int listenPort, byte[] serverCe
    * Defaults: election timeouts from each channel's etcdraft Options (Fabric's 500 ms x
    * ElectionTick 10 gives 5-10 s), 10 s per proposal, Broadcast held without a leader for the
    * election timeout's upper plus lower bound, 10,000 queued envelopes of at most a sixteenth of
-   * the heap together (as solo's queue), 1 MiB entries, 4 proposals in flight; plaintext.
+   * the heap together (as solo's queue), 1 MiB entries, 1 proposal in flight (group commit: under load
+   * what arrives while one entry is being committed goes as the next; 4 in flight, with the permit
+   * taken after the queue, made entries of 3-4 times fewer envelopes, docs/performance.md "Raft:
+   * group commit"); plaintext.
    */
   public static ClusterSettings defaults(String listenHost, int listenPort, byte[] serverCertificatePem, Path storageDir) {
     return new ClusterSettings(listenHost, listenPort, serverCertificatePem, storageDir, null, null, null,
-        Duration.ofSeconds(10), null, 10_000, OrderingQueue.defaultMaxBytes(), 1 << 20, 4, ForkJoinPool.commonPool(), null);
+        Duration.ofSeconds(10), null, 10_000, OrderingQueue.defaultMaxBytes(), 1 << 20, 1, ForkJoinPool.commonPool(), null);
   }
 
   /** {@link #leaderWait} as set, or its default for a channel timed by {@code timing}. */

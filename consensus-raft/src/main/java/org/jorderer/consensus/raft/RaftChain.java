@@ -104,6 +104,10 @@ public final class RaftChain implements Chain {
   private final RaftGroup group;
   private final OrderingQueue<Proposal> queue;
   private final Semaphore inflight;
+  /** Proposals sent and not answered yet (the watcher's "busy", and what a leader change resends). */
+  private final java.util.concurrent.atomic.AtomicInteger underWay = new java.util.concurrent.atomic.AtomicInteger();
+  /** Whether the proposer holds a permit of {@link #inflight} for its next entry (proposer thread only). */
+  private boolean permitHeld;
   /**
    * The answers not given yet, from acceptance to commit: a halt drops the queue's envelopes, and
    * their Broadcast callers must still be answered ({@link #HALTED}).
@@ -639,6 +643,18 @@ public final class RaftChain implements Chain {
     int maxBytes = node.settings().maxEntryBytes();
     try {
       while (true) {
+        // Group commit: the permit for the next entry is taken before the queue is, so while
+        // maxInflightEntries proposals are under way everything Broadcast hands over gathers in
+        // the queue and goes as one entry when a proposal commits, and a lone envelope on an idle
+        // channel goes at once. Taken the other way round, the proposer took whatever had arrived
+        // right after its last send (often one envelope) and held it until a permit came free:
+        // entries stayed small under load and each paid Ratis's per-entry costs (log write,
+        // appends and replies to two followers over TLS, apply) for a few envelopes
+        // (docs/performance.md, "Raft: group commit").
+        if (!permitHeld) {
+          inflight.acquire();
+          permitHeld = true;
+        }
         OrderingQueue.Taken what = queue.take(taken, false, 0);
         if (what == OrderingQueue.Taken.HALTED || what == OrderingQueue.Taken.DRAINED) {
           return;
@@ -670,6 +686,11 @@ public final class RaftChain implements Chain {
       log.error("Raft chain for channel {}: proposing failed; halting: {}", channelId, e.toString(), e);
       taken.forEach(p -> p.committed().completeExceptionally(new ChainHaltedException(HALTED)));
       failed(e);
+    } finally {
+      if (permitHeld) { // a close waits for every permit: those of the proposals under way
+        permitHeld = false;
+        inflight.release();
+      }
     }
   }
 
@@ -684,18 +705,24 @@ public final class RaftChain implements Chain {
     } else {
       entry = new RaftEntry.Envelopes(proposals.stream().map(Proposal::ordered).toList());
     }
-    inflight.acquire();
+    if (!permitHeld) {
+      inflight.acquire(); // a second entry of one take (a config envelope, or past maxEntryBytes)
+    }
+    permitHeld = false;
     long sentNanos = System.nanoTime();
     CompletableFuture<RaftClientReply> reply;
     RaftClient sender = client;
+    underWay.incrementAndGet();
     try {
       reply = sender.async().send(Message.valueOf(
           org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations.unsafeWrap(entry.encode())));
     } catch (RuntimeException e) {
+      underWay.decrementAndGet();
       inflight.release();
       throw e;
     }
     reply.whenComplete((r, failure) -> {
+      underWay.decrementAndGet();
       inflight.release();
       Throwable why = failure;
       String discarded = "";
@@ -910,7 +937,7 @@ public final class RaftChain implements Chain {
   /** Whether anything is under way that the 10 ms tick serves: a batch to time, a leader to find, a proposal. */
   private boolean busy() {
     return leader == null || pendingEnvelopes() > 0 || queue.queued() > 0
-        || inflight.availablePermits() < node.settings().maxInflightEntries();
+        || underWay.get() > 0;
   }
 
   /**
@@ -1070,7 +1097,7 @@ public final class RaftChain implements Chain {
    * is applied once ({@link ChannelOrdering}'s remembered requests).
    */
   private void resendInFlight(RaftPeerId previous, RaftPeerId next) {
-    int underWay = node.settings().maxInflightEntries() - inflight.availablePermits();
+    int underWay = this.underWay.get();
     RaftClient current = client;
     if (underWay <= 0 || current == null || previous.equals(node.id()) || halting) {
       return;
