@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
@@ -105,7 +106,7 @@ public final class RaftChain implements Chain {
   private final OrderingQueue<Proposal> queue;
   private final Semaphore inflight;
   /** Proposals sent and not answered yet (the watcher's "busy", and what a leader change resends). */
-  private final java.util.concurrent.atomic.AtomicInteger underWay = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger underWay = new AtomicInteger();
   /** Whether the proposer holds a permit of {@link #inflight} for its next entry (proposer thread only). */
   private boolean permitHeld;
   /**
