@@ -60,6 +60,14 @@ final class DeadLeaderDetector implements AutoCloseable {
   /** How often, at most, the leader is looked up again and a connection made again. */
   static final Duration POLL = Duration.ofMillis(500);
   /**
+   * How long the detector waits, holding its connection or while this node follows no leader,
+   * before it looks the leader up again unprompted. The chain tells it of each leader change
+   * ({@link #leaderChanged}), so this only bounds a change it missed (the same leader elected
+   * again in a new term). A look is a wake-up on every follower of every channel: an idle
+   * channel's cost (docs/performance.md, "Idle Raft nodes, per channel").
+   */
+  static final Duration RECHECK = Duration.ofSeconds(5);
+  /**
    * How long a survivor waits per survivor before it in {@link Follower#turn}: enough for the
    * first one's vote request to reach it, after which it no longer follows the dead leader.
    */
@@ -99,17 +107,27 @@ final class DeadLeaderDetector implements AutoCloseable {
 
   private final String channelId;
   private final Follower follower;
+  private final Duration recheck;
   private final Thread thread;
   private volatile boolean closed;
   private volatile Socket held;
+  /** Set by {@link #leaderChanged}, cleared before each look at the leader. */
+  private volatile boolean changed;
+  private final Object changeSignal = new Object();
   /** Connects made to leaders' ports, for tests to wait on. */
   private final AtomicLong probes = new AtomicLong();
   /** Elections started, for tests to wait on. */
   private final AtomicLong elections = new AtomicLong();
 
   DeadLeaderDetector(String channelId, Follower follower) {
+    this(channelId, follower, RECHECK);
+  }
+
+  /** @param recheck see {@link #RECHECK} (tests without a chain to tell of changes use less) */
+  DeadLeaderDetector(String channelId, Follower follower, Duration recheck) {
     this.channelId = channelId;
     this.follower = follower;
+    this.recheck = recheck;
     this.thread = new Thread(this::run, "raft-dead-leader-" + channelId);
     thread.setDaemon(true);
   }
@@ -159,6 +177,25 @@ final class DeadLeaderDetector implements AutoCloseable {
     return elections.get();
   }
 
+  /**
+   * This node's view of the leader changed (a new leader, or none): look again now. Closes the
+   * held connection, which the watch then does not take for a break.
+   */
+  void leaderChanged() {
+    changed = true;
+    synchronized (changeSignal) {
+      changeSignal.notifyAll();
+    }
+    Socket socket = held;
+    if (socket != null) {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // closing only to wake the reader
+      }
+    }
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -182,9 +219,10 @@ final class DeadLeaderDetector implements AutoCloseable {
     Leader electedFor = null;
     while (!closed) {
       try {
+        changed = false;
         Leader leader = follower.leader();
         if (leader == null || leader.same(electedFor)) {
-          sleep(POLL);
+          awaitChange();
           continue;
         }
         long brokeNanos = watch(leader);
@@ -248,11 +286,14 @@ final class DeadLeaderDetector implements AutoCloseable {
     long connectedNanos = 0;
     try (Socket socket = new Socket()) {
       held = socket;
+      if (changed) { // a change told before the socket was held: leaderChanged closed nothing
+        return 0;
+      }
       probes.incrementAndGet();
       socket.connect(address, (int) CONNECT_TIMEOUT.toMillis());
       connected = true;
       connectedNanos = System.nanoTime();
-      socket.setSoTimeout((int) POLL.toMillis());
+      socket.setSoTimeout((int) recheck.toMillis());
       InputStream in = socket.getInputStream();
       byte[] ignored = new byte[256];
       while (!closed) {
@@ -267,8 +308,11 @@ final class DeadLeaderDetector implements AutoCloseable {
         }
       }
     } catch (ConnectException refused) {
-      return System.nanoTime();
+      return changed ? 0 : System.nanoTime();
     } catch (IOException e) {
+      if (changed) {
+        return 0; // leaderChanged closed the socket: look again, no break
+      }
       if (!connected) {
         sleep(POLL);
         return 0;
@@ -344,6 +388,15 @@ final class DeadLeaderDetector implements AutoCloseable {
       return new InetSocketAddress(host, Integer.parseInt(resolved.substring(colon + 1)));
     } catch (IllegalArgumentException e) {
       return null;
+    }
+  }
+
+  /** Waits up to {@link #recheck}, or until {@link #leaderChanged} tells of a change. */
+  private void awaitChange() throws InterruptedException {
+    synchronized (changeSignal) {
+      if (!changed && !closed) {
+        changeSignal.wait(Math.max(1, recheck.toMillis()));
+      }
     }
   }
 

@@ -59,9 +59,9 @@ import org.slf4j.LoggerFactory;
  * goes is retried by the Ratis client toward the next leader (at once when this node learns of
  * it, {@link #resendInFlight}), and given up once this node has been without a leader for
  * {@code leaderWait}. A watcher reads the leader this node knows (at once when Ratis names a new
- * one, else every 10 ms while anything is under way and every 100 ms when idle); Fabric's
+ * one, else every 10 ms while anything is under way and every 500 ms when idle); Fabric's
  * {@code consensus_etcdraft_*} gauges, the count of active nodes and the membership check follow
- * every 200 ms, and whether the channel has lost its quorum as far as this node can tell (for
+ * at most every 200 ms, and whether the channel has lost its quorum as far as this node can tell (for
  * {@code /healthz}) is judged from those. Idle, these wake-ups are most of what a node spends on
  * its own (docs/performance.md, "Idle Raft nodes").
  *
@@ -83,8 +83,14 @@ public final class RaftChain implements Chain {
 
   /** The watcher's tick while anything is under way ({@link #tick}). */
   private static final Duration BUSY_TICK = Duration.ofMillis(10);
-  /** The watcher's tick when idle, at most ({@link #idleTick}). */
-  private static final Duration IDLE_TICK = Duration.ofMillis(100);
+  /**
+   * The watcher's tick when idle, at most ({@link #idleTickMillis}): etcdraft's default TickInterval.
+   * An idle channel pays a wake-up per tick on every node (docs/performance.md, "Idle Raft nodes,
+   * per channel"), so idle ticks are as rare as what they serve allows.
+   */
+  private static final Duration IDLE_TICK = Duration.ofMillis(500);
+  /** How long after the ledger last grew the watcher still ticks as busy ({@link #busy}). */
+  private static final Duration HEIGHT_BUSY = Duration.ofSeconds(1);
   /** How often the watcher reads the gauges' values and checks the membership ({@link #watchGroup}). */
   private static final Duration GROUP_WATCH = Duration.ofMillis(200);
 
@@ -156,6 +162,7 @@ public final class RaftChain implements Chain {
   private int shownClusterSize = -1;
   private int shownActiveNodes = -1;
   private long shownCommitted = Long.MIN_VALUE;
+  private long heightChangedNanos = System.nanoTime();
   private long shownSnapshotBlock = -1;
   private long lastGroupWatchNanos = System.nanoTime();
   /** The group configuration and consenter set the last membership check found in step, or null. */
@@ -163,7 +170,7 @@ public final class RaftChain implements Chain {
   private ConsenterSet checkedSet;
   private ScheduledExecutorService leaderView;
   /** Starts an election when the leader's process is gone, before the election timeout. */
-  private DeadLeaderDetector deadLeader;
+  private volatile DeadLeaderDetector deadLeader; // read by the watcher
   private volatile boolean halting;
   /** Whether a Ratis reconfiguration is under way from this node (the leader's). */
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
@@ -287,7 +294,7 @@ public final class RaftChain implements Chain {
    * Fabric's active nodes (etcdraft {@code ActiveNodes}), what its quorum-loss rule for consenter
    * changes counts: the Fabric ids of the leader and of the members that answered it within the
    * election timeout. The leader knows them; a follower has them from the leader, which it asks
-   * when it learns of the leader and then as often as Ratis sends heartbeats
+   * when it learns of the leader and then every minimum election timeout
    * ({@link #leaderAskInterval}; Fabric's followers take them from the leader's heartbeats), so a config update
    * sent to any node gets the same answer. Empty when this node has no recent answer from the
    * leader it knows (no leader, or the leader does not answer): the rule is then not judged here.
@@ -902,9 +909,11 @@ public final class RaftChain implements Chain {
 
   /**
    * The watcher's tick, on the timer's thread: the leader this node knows, the block gauges, the
-   * leader's batch timer, and every {@link #GROUP_WATCH} the rest ({@link #watchGroup}). Every
-   * 10 ms while anything is under way (a pending batch, envelopes queued or proposed, no leader
-   * known); idle, every {@link #idleTick}. A wake-up is what an idle node pays for (about 0.1 ms
+   * leader's batch timer, and at most every {@link #GROUP_WATCH} the rest ({@link #watchGroup}).
+   * Every 10 ms while anything is under way (a pending batch, envelopes queued or proposed, no
+   * leader known, blocks written within the last second: a catch-up, whose progress tools read
+   * from the committed block gauge); idle, every {@link #idleTickMillis}. A wake-up is what an
+   * idle node pays for (about 0.1 ms
    * of CPU each on the 2-core machine of docs/performance.md, "Idle Raft nodes"), and a new
    * leader needs no tick: Ratis's leader-change event wakes the watcher ({@link #leaderNotified}).
    */
@@ -922,7 +931,7 @@ public final class RaftChain implements Chain {
       long delay = BUSY_TICK.toMillis();
       try {
         if (!busy()) {
-          delay = idleTick().toMillis();
+          delay = idleTickMillis();
         }
       } catch (RuntimeException e) {
         log.warn("Raft chain for channel {}: watcher: {}", channelId, e.toString());
@@ -935,27 +944,29 @@ public final class RaftChain implements Chain {
     }
   }
 
-  /** Whether anything is under way that the 10 ms tick serves: a batch to time, a leader to find, a proposal. */
+  /**
+   * Whether anything is under way that the 10 ms tick serves: a batch to time, a leader to find, a
+   * proposal, a ledger that grew within the last second (its gauge is read to follow a catch-up).
+   */
   private boolean busy() {
     return leader == null || pendingEnvelopes() > 0 || queue.queued() > 0
-        || underWay.get() > 0;
+        || underWay.get() > 0 || System.nanoTime() - heightChangedNanos < HEIGHT_BUSY.toNanos();
   }
 
   /**
-   * The idle tick: 100 ms, or a quarter of the BatchTimeout when that is shorter, so that the
-   * first envelope of a batch (applied while idle) is timed late by at most that much.
+   * The idle tick: 500 ms, or a quarter of the BatchTimeout when that is shorter. The first
+   * envelope of a batch applied while idle makes the channel busy at the next tick, which then
+   * comes well before the batch is due, so the batch timer is not late for it.
    */
-  private Duration idleTick() {
-    Duration quarter = Duration.ofMillis(100);
+  private long idleTickMillis() {
+    long quarter = IDLE_TICK.toMillis();
     try {
-      quarter = support.config().orderer().orElseThrow().batchTimeout().duration().dividedBy(4);
+      // toMillis, not Duration.dividedBy: that divides through BigDecimal, a tenth of an idle tick's cost
+      quarter = support.config().orderer().orElseThrow().batchTimeout().duration().toMillis() / 4;
     } catch (RuntimeException e) {
       // no orderer config: the default
     }
-    if (quarter.compareTo(BUSY_TICK) < 0) {
-      return BUSY_TICK;
-    }
-    return quarter.compareTo(IDLE_TICK) < 0 ? quarter : IDLE_TICK;
+    return Math.max(BUSY_TICK.toMillis(), Math.min(quarter, IDLE_TICK.toMillis()));
   }
 
   /**
@@ -1014,6 +1025,10 @@ public final class RaftChain implements Chain {
             now.equals(node.id()) ? " (this node)" : "");
       }
       leader = now;
+      DeadLeaderDetector detector = deadLeader;
+      if (detector != null) {
+        detector.leaderChanged(); // it watches the new leader's port now, not after its next look
+      }
       boolean leading = now != null && now.equals(node.id());
       shownLeading = leading;
       metrics.isLeader(leading);
@@ -1075,6 +1090,7 @@ public final class RaftChain implements Chain {
       long committed = support.height() - 1;
       if (committed != shownCommitted) {
         shownCommitted = committed;
+        heightChangedNanos = System.nanoTime();
         metrics.committedBlockNumber(committed);
       }
       long snapshotBlock = snapshotBlockNumber();
@@ -1182,16 +1198,19 @@ public final class RaftChain implements Chain {
   }
 
   /**
-   * How often a follower asks the leader for its active nodes: as often as Ratis's leader sends
-   * heartbeats to an idle follower (half the minimum election timeout, see {@link RaftTiming}),
-   * as Fabric's followers learn them from each heartbeat, and at least every 500 ms. With
-   * Fabric's Options (TickInterval 500 ms, ElectionTick 10) that is every 2.5 s: the answer is
-   * still well within the election timeout's upper bound (10 s) that {@link #activeNodes} accepts.
+   * How often a follower asks the leader for its active nodes: every minimum election timeout
+   * (TickInterval × ElectionTick, 5 s with Fabric's Options), at least every 500 ms. Fabric's
+   * followers read the leader's count from each heartbeat; here each ask is a Ratis group-info
+   * call on both nodes, for every follower of every channel, and at Ratis's heartbeat interval (2.5
+   * s) the asks were the largest part of an idle channel's cost (docs/performance.md, "Idle Raft
+   * nodes, per channel"). The answer is then at most that old, plus one more interval after a
+   * lost ask: still within the election timeout's upper bound and a second (11 s) that
+   * {@link #activeNodes} accepts.
    */
   private Duration leaderAskInterval() {
     RaftTiming applied = node.timing();
-    Duration heartbeat = (applied != null ? applied : timing).ratisHeartbeat();
-    return heartbeat.compareTo(Duration.ofMillis(500)) > 0 ? heartbeat : Duration.ofMillis(500);
+    Duration every = (applied != null ? applied : timing).electionTimeoutMin();
+    return every.compareTo(Duration.ofMillis(500)) > 0 ? every : Duration.ofMillis(500);
   }
 
   /** A leader's count: itself and the followers that answered within the election timeout's upper bound. */

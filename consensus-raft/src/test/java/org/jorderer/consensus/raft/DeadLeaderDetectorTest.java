@@ -63,7 +63,7 @@ class DeadLeaderDetectorTest {
       port = gone.getLocalPort();
     }
     FakeFollower follower = new FakeFollower("127.0.0.1:" + port);
-    try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower).start()) {
+    try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower, DeadLeaderDetector.POLL).start()) {
       await().atMost(WAIT).until(() -> follower.elected.size() == 1);
       assertThat(follower.elected.get(0).id()).isEqualTo("leader");
       assertThat(follower.elected.get(0).term()).isEqualTo(3);
@@ -93,7 +93,7 @@ class DeadLeaderDetectorTest {
       follower.term = 4; // the first survivor's vote request arrives during this node's wait
       follower.leaderKnown = false;
     };
-    try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower).start()) {
+    try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower, DeadLeaderDetector.POLL).start()) {
       await().atMost(WAIT).until(() -> turnsAsked.get() == 1 && follower.looks.get() >= 4);
       assertThat(follower.elected).isEmpty();
     }
@@ -104,7 +104,7 @@ class DeadLeaderDetectorTest {
   void aSilentLeaderWhosePortAcceptsIsNotTakenForDead() throws Exception {
     try (ServerSocket paused = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       FakeFollower follower = new FakeFollower("127.0.0.1:" + paused.getLocalPort());
-      try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower).start()) {
+      try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower, DeadLeaderDetector.POLL).start()) {
         // Each look is one more read timeout on the held connection: seconds of a silent leader.
         await().atMost(WAIT).until(() -> follower.looks.get() >= 8);
         assertThat(detector.probes()).isGreaterThanOrEqualTo(1);
@@ -130,7 +130,7 @@ class DeadLeaderDetectorTest {
       acceptor.setDaemon(true);
       acceptor.start();
       FakeFollower follower = new FakeFollower("127.0.0.1:" + live.getLocalPort());
-      try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower).start()) {
+      try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower, DeadLeaderDetector.POLL).start()) {
         await().atMost(WAIT).until(() -> accepted.get() >= 6);
         assertThat(follower.elected).isEmpty();
       }
@@ -146,15 +146,51 @@ class DeadLeaderDetectorTest {
     }
     FakeFollower follower = new FakeFollower("127.0.0.1:" + port);
     follower.silentMillis = () -> 0L;
-    try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower).start()) {
+    try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower, DeadLeaderDetector.POLL).start()) {
       await().atMost(WAIT).until(() -> detector.probes() >= 8);
       assertThat(follower.elected).isEmpty();
     }
   }
 
+  /**
+   * Told of a new leader, the detector drops its connection to the old one and connects to the
+   * new one at once, not after its next unprompted look (seconds in production), and does not take
+   * the connection it closed itself for a dead leader.
+   */
+  @Test
+  void aLeaderChangeMovesTheHeldConnectionAtOnce() throws Exception {
+    try (ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket second = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      AtomicInteger acceptedBySecond = new AtomicInteger();
+      Thread acceptor = new Thread(() -> {
+        try (Socket s = second.accept()) {
+          acceptedBySecond.incrementAndGet();
+          Thread.sleep(WAIT.toMillis());
+        } catch (IOException | InterruptedException e) {
+          // the test ended
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      FakeFollower follower = new FakeFollower("127.0.0.1:" + first.getLocalPort());
+      follower.silentMillis = () -> 0L;
+      try (DeadLeaderDetector detector = new DeadLeaderDetector("ch", follower, Duration.ofMinutes(10)).start()) {
+        await().atMost(WAIT).until(() -> detector.probes() == 1);
+        follower.address = "127.0.0.1:" + second.getLocalPort();
+        follower.term = 4;
+        long toldAt = System.nanoTime();
+        detector.leaderChanged();
+        await().atMost(WAIT).until(() -> acceptedBySecond.get() == 1);
+        assertThat(Duration.ofNanos(System.nanoTime() - toldAt)).isLessThan(Duration.ofSeconds(5));
+        assertThat(detector.probes()).isEqualTo(2);
+        assertThat(follower.elected).isEmpty();
+      }
+    }
+  }
+
   /** A follower with a fixed leader, silent since the test began unless told otherwise. */
   private static final class FakeFollower implements DeadLeaderDetector.Follower {
-    private final String address;
+    volatile String address;
     private final long since = System.nanoTime();
     final AtomicInteger looks = new AtomicInteger();
     final List<DeadLeaderDetector.Leader> elected = new CopyOnWriteArrayList<>();
